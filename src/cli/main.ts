@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/** The `portraitrl` command line: parses, validates, then calls into the library. */
+import { Command, CommanderError } from "commander";
+import { createRequire } from "node:module";
+import { registerCommands } from "./commands/index.js";
+import { UserError } from "./errors.js";
+
+const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command("portraitrl")
+    .description("RL post-training of flow-matching image-editing models (PortraitRL / NaSPO)")
+    .version(pkg.version)
+    .showHelpAfterError()
+    .exitOverride();
+  registerCommands(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof UserError) {
+      process.stderr.write(`portraitrl: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`portraitrl: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
