@@ -3,7 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
 import { registerCommands } from "./commands/index.js";
-import { UserError } from "./errors.js";
+import { UserError } from "../runtime/errors.js";
 
 const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
 
