@@ -1,0 +1,11 @@
+/** The synthetic benchmark and dataset I/O (DESIGN §6–7): what other modules may import from data/. */
+export * from "./attributes.js";
+export { loadDataset, validateDataset, recordToJson, splitFile, formatProblem, DatasetError, SPLITS } from "./dataset.js";
+export type { DatasetRecord, Problem, Split, DatasetFormat, ValidatedDataset } from "./dataset.js";
+export { readImage, writePng, encodePng, toBytes } from "./image-io.js";
+export type { ReadImageOptions } from "./image-io.js";
+export { renderPortrait, keypoints, type Keypoint } from "./render.js";
+export { writeInstruction } from "./instructions.js";
+export { parseInstruction } from "./parser.js";
+export { synthesizeDataset, type SynthOptions, type SynthSummary } from "./synthesize.js";
+export { Rng } from "./rng.js";

@@ -1,0 +1,491 @@
+/**
+ * The recognizer: pixels → a probability distribution over every attribute.
+ *
+ * Why analysis-by-synthesis and not a trained network: the renderer is known exactly, so the likelihood
+ * of an attribute value is computable without training, without shipped weights, and every decision
+ * is explainable ("the sleeves are where an `up` arm would be"). It is also fast enough for the RL
+ * loop, because of one factorisation: a render is slot coverage W (pixels × slots) times slot colours
+ * C (slots × 3), so for a fixed geometry the squared error of ANY colour assignment is
+ *   SSE(C) = Σ‖x‖² − 2·tr(Cᵀ WᵀX) + tr(Cᵀ (WᵀW) C),
+ * a few hundred flops from the sufficient statistics WᵀW and WᵀX. Colour attributes (skin, hair
+ * colour, top, trousers, background) are therefore profiled out of every geometric hypothesis for free,
+ * and only the geometry is rendered.
+ *
+ * Blur is modelled too: blur is linear, so a blurred render is blur(W)·C and the same statistics hold
+ * for the blurred coverage. After the unblurred search converges, the σ in BLURS that best explains the
+ * estimate is adopted if it lowers the error by 10%, and the search continues under it (only tried
+ * when the sharp fit leaves a residual std above BLUR_MIN_RESIDUAL).
+ *
+ * Search (iterated conditional modes): colours and camera (shot × position jointly, with both arms
+ * down, out or up) first; from the best start of each shot, body turn × both arms jointly, then one
+ * sweep over the large-area attributes,
+ * and from the best of those, sweeps over all of them until one changes nothing.
+ *
+ * Probabilities: in the final, unchanged sweep every value v of attribute a was scored with all else at
+ * the estimate (colours re-profiled): p(v) ∝ exp(−SSE_v / (2 σ̂² T)), where σ̂² = max(SSE_best / 3P,
+ * σ_min²) is the noise variance the best fit leaves (so a noisy image gets flatter
+ * posteriors, blur included: it is not modelled, it only widens the residual) and
+ * T = CALIBRATION_TEMPERATURE accounts for correlated pixels; T and σ_min were fitted
+ * for calibration by `npx tsx bench/data.ts --fit` on renders of identities disjoint from the
+ * benchmark's. An attribute out of frame (legs in a close-up) renders the same for every value and so
+ * gets a uniform distribution.
+ *
+ * Works at 32 px; larger images that are multiples of 32 are box-downsampled first.
+ */
+import {
+  ALL_ATTRIBUTES, ATTRIBUTE_VALUES, type AttributeName, type AttributeValue, type PortraitAttributes,
+} from "./attributes.js";
+import { NUM_SLOTS, slotColours } from "./palette.js";
+import { renderLabelsInto } from "./render.js";
+
+export type AttributeDistributions = { [A in AttributeName]: Record<AttributeValue<A>, number> };
+
+/** Fitted on held-out renders (bench/data.ts --fit). */
+export const CALIBRATION_TEMPERATURE = 1;
+export const SIGMA_MIN = 0.02;
+
+const WORK = 32;
+const SS = 2;
+const P = WORK * WORK;
+const S = NUM_SLOTS;
+const COLOUR_ATTRS = ["background", "skin", "hairColor", "topColor", "trousers"] as const;
+type ColourAttr = (typeof COLOUR_ATTRS)[number];
+const GEOMETRY_ATTRS = ["shot", "position", "body", "legs", "rightArm", "leftArm", "head", "hairStyle", "accessory", "topPattern"] as const;
+type GeometryAttr = (typeof GEOMETRY_ATTRS)[number];
+/** The attributes that move large areas: a restart sweeps only these. */
+const COARSE_ATTRS: readonly GeometryAttr[] = ["shot", "position", "body", "rightArm", "leftArm"];
+const MAX_SWEEPS = 4;
+/** A shot's best start is searched from only if its error is within this factor of the best start's. */
+const RESTART_RATIO = 2;
+/** Blur levels (σ, pixels at 32 px) tried once the unblurred search has converged, and the SSE ratio that must be beaten. */
+const BLURS = [0.6, 1, 1.4];
+const BLUR_GAIN = 0.9;
+/** Residual std below which the image is taken as sharp (clean renders leave 0.02–0.05, mostly anti-aliasing). */
+const BLUR_MIN_RESIDUAL = 0.06;
+
+/** For each colour attribute and value, the slots it paints and their colours (read off slotColours). */
+const COLOUR_TABLE: { attr: ColourAttr; slots: number[]; rows: Float64Array[] }[] = COLOUR_ATTRS.map((attr) => {
+  const base = {
+    skin: "light", hairColor: "black", topColor: "red", trousers: "navy", background: "mint", accessory: "none",
+  } as PortraitAttributes;
+  const colours = ATTRIBUTE_VALUES[attr].map((v) => slotColours({ ...base, [attr]: v } as PortraitAttributes));
+  const slots = [...Array(S).keys()].filter((s) => colours.some((c) => [0, 1, 2].some((k) => c[s * 3 + k] !== colours[0]?.[s * 3 + k])));
+  return { attr, slots, rows: colours.map((c) => Float64Array.from(slots.flatMap((s) => [c[s * 3] ?? 0, c[s * 3 + 1] ?? 0, c[s * 3 + 2] ?? 0]))) };
+});
+
+interface Stats {
+  gram: Float64Array; // S×S
+  xw: Float64Array; // S×3
+}
+
+interface Fit {
+  p: PortraitAttributes;
+  sse: number;
+}
+
+class Fitter {
+  private readonly label = new Uint8Array(WORK * SS * WORK * SS);
+  private readonly c = new Float64Array(S * 3);
+  readonly xx: number;
+  private readonly cache = new Map<string, Stats>();
+  private blur = 0;
+  private kernel = new Float64Array([1]);
+  private clampIndex = new Int32Array(WORK);
+  private readonly quad = new Uint8Array(4);
+  private base: { label: Uint8Array; label16: Uint16Array; stats: Stats } | null = null;
+
+  constructor(readonly x: Float32Array) {
+    let xx = 0;
+    for (let i = 0; i < x.length; i++) xx += (x[i] ?? 0) ** 2;
+    this.xx = xx;
+  }
+
+  /** Sufficient statistics WᵀW and WᵀX of the geometry of `p` (colours ignored), memoised. */
+  stats(p: PortraitAttributes): Stats {
+    const key = `${this.blur}|${GEOMETRY_ATTRS.map((a) => p[a]).join(",")}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const x = this.x;
+    const lab = this.label;
+    renderLabelsInto(p, WORK, SS, lab);
+    if (this.blur > 0) {
+      const st = this.blurredStats();
+      this.cache.set(key, st);
+      return st;
+    }
+    const n = WORK * SS;
+    const base = this.base;
+    let gram: Float64Array, xw: Float64Array;
+    if (base) {
+      // Only pixels whose samples differ from the base render change the statistics.
+      gram = base.stats.gram.slice();
+      xw = base.stats.xw.slice();
+      const a16 = new Uint16Array(lab.buffer, lab.byteOffset, lab.length / 2);
+      const b16 = base.label16;
+      for (let py = 0; py < WORK; py++) {
+        for (let px = 0; px < WORK; px++) {
+          const top = py * n + px;
+          if (a16[top] === b16[top] && a16[top + n / 2] === b16[top + n / 2]) continue;
+          this.addPixel(base.label, py, px, -1, gram, xw);
+          this.addPixel(lab, py, px, 1, gram, xw);
+        }
+      }
+    } else {
+      gram = new Float64Array(S * S);
+      xw = new Float64Array(S * 3);
+      for (let py = 0; py < WORK; py++) for (let px = 0; px < WORK; px++) this.addPixel(lab, py, px, 1, gram, xw);
+    }
+    const st = { gram, xw };
+    this.cache.set(key, st);
+    return st;
+  }
+
+  /** Add (sign 1) or remove (−1) pixel (px, py)'s term: SS = 2, so w = Σᵢ e_lᵢ / 4 over its 4 samples. */
+  private addPixel(lab: Uint8Array, py: number, px: number, sign: number, gram: Float64Array, xw: Float64Array): void {
+    const n = WORK * SS;
+    const o = 2 * py * n + 2 * px;
+    const l0 = lab[o] ?? 0, l1 = lab[o + 1] ?? 0, l2 = lab[o + n] ?? 0, l3 = lab[o + n + 1] ?? 0;
+    const q = (py * WORK + px) * 3;
+    const r = this.x[q] ?? 0, g = this.x[q + 1] ?? 0, b = this.x[q + 2] ?? 0;
+    if (l0 === l1 && l0 === l2 && l0 === l3) {
+      gram[l0 * S + l0] = (gram[l0 * S + l0] ?? 0) + sign;
+      xw[l0 * 3] = (xw[l0 * 3] ?? 0) + sign * r;
+      xw[l0 * 3 + 1] = (xw[l0 * 3 + 1] ?? 0) + sign * g;
+      xw[l0 * 3 + 2] = (xw[l0 * 3 + 2] ?? 0) + sign * b;
+      return;
+    }
+    const quad = this.quad;
+    quad[0] = l0;
+    quad[1] = l1;
+    quad[2] = l2;
+    quad[3] = l3;
+    for (let i = 0; i < 4; i++) {
+      const li = quad[i] ?? 0;
+      xw[li * 3] = (xw[li * 3] ?? 0) + (sign * r) / 4;
+      xw[li * 3 + 1] = (xw[li * 3 + 1] ?? 0) + (sign * g) / 4;
+      xw[li * 3 + 2] = (xw[li * 3 + 2] ?? 0) + (sign * b) / 4;
+      for (let j = 0; j < 4; j++) {
+        const k = li * S + (quad[j] ?? 0);
+        gram[k] = (gram[k] ?? 0) + sign / 16;
+      }
+    }
+  }
+
+  /**
+   * Make `p` the base that unblurred statistics are computed against (hypotheses near it then cost
+   * only their changed pixels); null for none.
+   */
+  setBase(p: PortraitAttributes | null): void {
+    if (!p || this.blur > 0) {
+      this.base = null;
+      return;
+    }
+    this.base = null;
+    const st = this.stats(p);
+    renderLabelsInto(p, WORK, SS, this.label);
+    const label = this.label.slice();
+    this.base = { label, label16: new Uint16Array(label.buffer), stats: st };
+  }
+
+  /** Statistics of the coverage in this.label blurred by this.blur (dense: coverage, blur rows, blur columns). */
+  private blurredStats(): Stats {
+    const lab = this.label;
+    const n = WORK * SS;
+    // Coverage of the slots present, compacted to m planes.
+    const present = new Int32Array(S).fill(-1);
+    const slots: number[] = [];
+    for (let i = 0; i < lab.length; i++) {
+      const l = lab[i] ?? 0;
+      if (present[l] === -1) {
+        present[l] = slots.length;
+        slots.push(l);
+      }
+    }
+    const m = slots.length;
+    const w = new Float64Array(P * m);
+    for (let j = 0; j < n; j++) {
+      for (let i = 0; i < n; i++) {
+        const k = (((j / SS) | 0) * WORK + ((i / SS) | 0)) * m + (present[lab[j * n + i] ?? 0] ?? 0);
+        w[k] = (w[k] ?? 0) + 1 / (SS * SS);
+      }
+    }
+    const kern = this.kernel;
+    const taps = kern.length;
+    const clamp = this.clampIndex;
+    const tmp = new Float64Array(P * m);
+    const bw = new Float64Array(P * m);
+    for (let y = 0; y < WORK; y++) {
+      for (let xq = 0; xq < WORK; xq++) {
+        const o = (y * WORK + xq) * m;
+        for (let t = 0; t < taps; t++) {
+          const kt = kern[t] ?? 0;
+          const q = (y * WORK + (clamp[xq + t] ?? 0)) * m;
+          for (let s = 0; s < m; s++) tmp[o + s] = (tmp[o + s] ?? 0) + kt * (w[q + s] ?? 0);
+        }
+      }
+    }
+    for (let y = 0; y < WORK; y++) {
+      for (let t = 0; t < taps; t++) {
+        const kt = kern[t] ?? 0;
+        const srcRow = (clamp[y + t] ?? 0) * WORK * m;
+        const dstRow = y * WORK * m;
+        for (let i = 0; i < WORK * m; i++) bw[dstRow + i] = (bw[dstRow + i] ?? 0) + kt * (tmp[srcRow + i] ?? 0);
+      }
+    }
+    const gram = new Float64Array(S * S);
+    const xw = new Float64Array(S * 3);
+    for (let q = 0; q < P; q++) {
+      const rr = this.x[q * 3] ?? 0, g = this.x[q * 3 + 1] ?? 0, b = this.x[q * 3 + 2] ?? 0;
+      for (let i = 0; i < m; i++) {
+        const ws = bw[q * m + i] ?? 0;
+        if (ws < 1e-9) continue;
+        const s = slots[i] ?? 0;
+        xw[s * 3] = (xw[s * 3] ?? 0) + ws * rr;
+        xw[s * 3 + 1] = (xw[s * 3 + 1] ?? 0) + ws * g;
+        xw[s * 3 + 2] = (xw[s * 3 + 2] ?? 0) + ws * b;
+        for (let k = 0; k < m; k++) {
+          const wt = bw[q * m + k] ?? 0;
+          if (wt >= 1e-9) gram[s * S + (slots[k] ?? 0)] = (gram[s * S + (slots[k] ?? 0)] ?? 0) + ws * wt;
+        }
+      }
+    }
+    return { gram, xw };
+  }
+
+  /** Model a Gaussian blur of σ pixels (0: none). */
+  setBlur(sigma: number): void {
+    this.blur = sigma;
+    if (sigma <= 0) return;
+    const r = Math.ceil(2.5 * sigma);
+    const k = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
+    const z = k.reduce((a, b) => a + b, 0);
+    this.kernel = Float64Array.from(k, (v) => v / z);
+    // clampIndex[i + t] = the row/column read by tap t at i (borders repeat the edge).
+    this.clampIndex = Int32Array.from({ length: WORK + 2 * r }, (_, i) => Math.min(WORK - 1, Math.max(0, i - r)));
+  }
+
+  /** ‖X − W C‖² = Σ‖x‖² − 2 tr(Cᵀ WᵀX) + tr(Cᵀ WᵀW C), for the colours in this.c. */
+  private sse(st: Stats): number {
+    const c = this.c;
+    let lin = 0;
+    let quad = 0;
+    for (let s = 0; s < S; s++) {
+      const cs0 = c[s * 3] ?? 0, cs1 = c[s * 3 + 1] ?? 0, cs2 = c[s * 3 + 2] ?? 0;
+      lin += (st.xw[s * 3] ?? 0) * cs0 + (st.xw[s * 3 + 1] ?? 0) * cs1 + (st.xw[s * 3 + 2] ?? 0) * cs2;
+      for (let t = 0; t < S; t++) {
+        const gst = st.gram[s * S + t] ?? 0;
+        if (gst !== 0) quad += gst * (cs0 * (c[t * 3] ?? 0) + cs1 * (c[t * 3 + 1] ?? 0) + cs2 * (c[t * 3 + 2] ?? 0));
+      }
+    }
+    return Math.max(0, this.xx - 2 * lin + quad);
+  }
+
+  private setColour(entry: (typeof COLOUR_TABLE)[number], v: number): void {
+    const row = entry.rows[v];
+    if (!row) return;
+    entry.slots.forEach((s, k) => {
+      this.c[s * 3] = row[k * 3] ?? 0;
+      this.c[s * 3 + 1] = row[k * 3 + 1] ?? 0;
+      this.c[s * 3 + 2] = row[k * 3 + 2] ?? 0;
+    });
+  }
+
+  /** Best colour attributes for the geometry of `p` (coordinate descent from p's colours). */
+  profile(p: PortraitAttributes, passes = 2): Fit {
+    const st = this.stats(p);
+    this.c.set(slotColours(p));
+    const idx = COLOUR_TABLE.map((e) => (ATTRIBUTE_VALUES[e.attr] as readonly string[]).indexOf(p[e.attr]));
+    let best = this.sse(st);
+    for (let pass = 0; pass < passes; pass++) {
+      let changed = false;
+      COLOUR_TABLE.forEach((e, k) => {
+        const cur = idx[k] ?? 0;
+        let bestV = cur;
+        for (let v = 0; v < e.rows.length; v++) {
+          if (v === cur) continue;
+          this.setColour(e, v);
+          const err = this.sse(st);
+          if (err < best) {
+            best = err;
+            bestV = v;
+          }
+        }
+        this.setColour(e, bestV);
+        if (bestV !== cur) {
+          idx[k] = bestV;
+          changed = true;
+        }
+      });
+      if (!changed) break;
+    }
+    const out: Record<string, string> = { ...p };
+    COLOUR_TABLE.forEach((e, k) => (out[e.attr] = ATTRIBUTE_VALUES[e.attr][idx[k] ?? 0] ?? p[e.attr]));
+    return { p: out as PortraitAttributes, sse: best };
+  }
+
+  /** SSE of every value of a colour attribute, all else fixed. */
+  colourScores(p: PortraitAttributes, a: ColourAttr): number[] {
+    const st = this.stats(p);
+    const e = COLOUR_TABLE.find((t) => t.attr === a);
+    this.c.set(slotColours(p));
+    return ATTRIBUTE_VALUES[a].map((_, v) => {
+      if (e) this.setColour(e, v);
+      return this.sse(st);
+    });
+  }
+}
+
+const NEUTRAL: Omit<PortraitAttributes, (typeof COLOUR_ATTRS)[number]> = {
+  hairStyle: "short", topPattern: "plain", accessory: "none", rightArm: "down", leftArm: "down", head: "front",
+  legs: "together", body: "front", shot: "full", position: "center",
+};
+
+/** Box-downsample a (32k)² image to 32². */
+function toWorkSize(pixels: Float32Array, size: number): Float32Array {
+  if (pixels.length !== size * size * 3) throw new Error(`recognize: expected ${size * size * 3} values for ${size}x${size}x3, got ${pixels.length}`);
+  if (size === WORK) return pixels;
+  if (size % WORK !== 0) throw new Error(`recognize: size ${size} is not a multiple of ${WORK}`);
+  const k = size / WORK;
+  const out = new Float32Array(P * 3);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const o = (((y / k) | 0) * WORK + ((x / k) | 0)) * 3;
+      for (let c = 0; c < 3; c++) out[o + c] = (out[o + c] ?? 0) + (pixels[(y * size + x) * 3 + c] ?? 0) / (k * k);
+    }
+  }
+  return out;
+}
+
+interface SearchResult {
+  est: PortraitAttributes;
+  sse: number;
+  scores: Map<AttributeName, number[]>;
+}
+
+/** ICM sweeps over the geometric attributes from `start`, at most `maxSweeps`, stopping at a sweep that changes nothing. */
+function search(
+  f: Fitter, start: PortraitAttributes, maxSweeps: number, attrs: readonly GeometryAttr[] = GEOMETRY_ATTRS,
+): SearchResult {
+  let est = start;
+  let sse = Infinity;
+  let scores = new Map<AttributeName, number[]>();
+  let converged = false;
+  f.setBase(est);
+  for (let sweep = 0; sweep < maxSweeps && !converged; sweep++) {
+    converged = true;
+    scores = new Map();
+    for (const a of attrs) {
+      const row: number[] = [];
+      let best: { p: PortraitAttributes; sse: number } | undefined;
+      for (const v of ATTRIBUTE_VALUES[a]) {
+        const fit = f.profile({ ...est, [a]: v } as PortraitAttributes, 1);
+        row.push(fit.sse);
+        if (!best || fit.sse < best.sse - 1e-9) best = fit;
+      }
+      scores.set(a, row);
+      if (best) {
+        if (best.p[a] !== est[a]) {
+          converged = false;
+          f.setBase(best.p);
+        }
+        est = best.p;
+        sse = best.sse;
+      }
+    }
+  }
+  for (const a of COLOUR_ATTRS) scores.set(a, f.colourScores(est, a));
+  return { est, sse, scores };
+}
+
+/** Colours and camera from symmetric arm poses (all 9 framings × 3), then ICM from the best start of each plausible shot. */
+function fit(f: Fitter): SearchResult {
+  const seed = { ...NEUTRAL, background: "mint", skin: "light", hairColor: "black", topColor: "red", trousers: "navy" } as PortraitAttributes;
+  const bestPerShot = new Map<string, Fit>();
+  for (const shot of ATTRIBUTE_VALUES.shot) {
+    for (const position of ATTRIBUTE_VALUES.position) {
+      for (const arm of ["down", "out", "up"] as const) {
+        const r = f.profile({ ...seed, shot, position, rightArm: arm, leftArm: arm }, 3);
+        const prev = bestPerShot.get(shot);
+        if (!prev || r.sse < prev.sse) bestPerShot.set(shot, r);
+      }
+    }
+  }
+  let best: SearchResult | undefined;
+  const floor = Math.min(...[...bestPerShot.values()].map((s) => s.sse));
+  for (const s of bestPerShot.values()) {
+    if (s.sse > RESTART_RATIO * floor) continue;
+    // Body turn moves the shoulders, so it is tried jointly with the arms before the sweep.
+    let start = s;
+    for (const body of ATTRIBUTE_VALUES.body) {
+      for (const arm of ATTRIBUTE_VALUES.rightArm) {
+        const r = f.profile({ ...s.p, body, rightArm: arm, leftArm: arm }, 1);
+        if (r.sse < start.sse) start = r;
+      }
+    }
+    const r = search(f, start.p, 1, COARSE_ATTRS);
+    if (!best || r.sse < best.sse) best = r;
+  }
+  if (!best) throw new Error("recognize: no start");
+  return search(f, best.est, MAX_SWEEPS);
+}
+
+export interface Recognition {
+  distributions: AttributeDistributions;
+  /** The most probable portrait. */
+  argmax: PortraitAttributes;
+  /** Blur σ (pixels at 32 px) the fit assumed; 0 for none. */
+  blur: number;
+  /** Residual noise std of the best fit, per channel, in [0, 1] pixel units. */
+  noiseStd: number;
+}
+
+/** Recognize every attribute of a [size, size, 3] image in [0, 1]. */
+export function recognizeDetailed(pixels: Float32Array, size: number): Recognition {
+  const x = toWorkSize(pixels, size);
+  const f = new Fitter(x);
+  let res = fit(f);
+  // Blur: the σ that best explains the estimate; if it explains clearly more, search again under it.
+  let blur = 0;
+  let blurFit: Fit = { p: res.est, sse: res.sse };
+  for (const b of res.sse / (3 * P) > BLUR_MIN_RESIDUAL ** 2 ? BLURS : []) {
+    f.setBlur(b);
+    const r = f.profile(res.est, 2);
+    if (r.sse < blurFit.sse * BLUR_GAIN) {
+      blur = b;
+      blurFit = r;
+    }
+  }
+  f.setBlur(blur);
+  f.setBase(null);
+  if (blur > 0) res = search(f, blurFit.p, 2);
+  const sigma2 = Math.max(res.sse / (3 * P), SIGMA_MIN * SIGMA_MIN);
+  const dist: Record<string, Record<string, number>> = {};
+  for (const a of ALL_ATTRIBUTES) {
+    const row = res.scores.get(a) ?? [];
+    const m = Math.min(...row);
+    const logits = row.map((e) => -(e - m) / (2 * sigma2 * CALIBRATION_TEMPERATURE));
+    const z = logits.reduce((acc, l) => acc + Math.exp(l), 0);
+    dist[a] = Object.fromEntries(ATTRIBUTE_VALUES[a].map((v, i) => [v, Math.exp(logits[i] ?? -Infinity) / z]));
+  }
+  return { distributions: dist as AttributeDistributions, argmax: res.est, blur, noiseStd: Math.sqrt(res.sse / (3 * P)) };
+}
+
+/** Probabilities per attribute value, from pixels alone. */
+export function recognize(pixels: Float32Array, size: number): AttributeDistributions {
+  return recognizeDetailed(pixels, size).distributions;
+}
+
+/** The most probable value of every attribute (ties: the first value). */
+export function argmaxAttributes(d: AttributeDistributions): PortraitAttributes {
+  const o: Record<string, string> = {};
+  for (const a of ALL_ATTRIBUTES) {
+    let best = -1;
+    for (const [v, p] of Object.entries(d[a] as Record<string, number>)) {
+      if (p > best) {
+        best = p;
+        o[a] = v;
+      }
+    }
+  }
+  return o as PortraitAttributes;
+}

@@ -1,0 +1,81 @@
+/**
+ * The eval folder format (scratch/FORMATS.md, fixed by the lead): `eval.json` + `samples.jsonl` + images.
+ * Schemas and types only; reading and writing live in folder.ts.
+ *
+ * Extension: a sample row may carry `clip_i`, `dino_i`, `clip_t` (number | null, optional): the per-sample
+ * embedding similarities, so that the eval.json means can be recomputed and bootstrapped from the rows.
+ */
+import { z } from "zod";
+
+export const METRIC_NAMES = [
+  "judge_dp", "judge_pf", "gt_pose", "gt_oks", "gt_detail", "copy_paste_rate", "clip_i", "dino_i", "clip_t",
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+const nullableNumber = z.number().nullable();
+
+export const metricSummarySchema = z.strictObject({
+  mean: nullableNumber,
+  ci95: z.tuple([z.number(), z.number()]).nullable(),
+  n: z.number().int().nonnegative(),
+});
+export type MetricSummary = z.infer<typeof metricSummarySchema>;
+
+export const metricsBlockSchema = z.strictObject(
+  Object.fromEntries(METRIC_NAMES.map((m) => [m, metricSummarySchema])) as Record<MetricName, typeof metricSummarySchema>,
+);
+export type MetricsBlock = Record<MetricName, MetricSummary>;
+
+export const evalJsonSchema = z.looseObject({
+  kind: z.literal("portraitrl-eval"),
+  version: z.literal(1),
+  method: z.string().min(1),
+  checkpoint: z.string(),
+  checkpoint_sha256: z.string(),
+  split: z.string().min(1),
+  seed: z.number().int(),
+  steps: z.number().int().positive(),
+  judge: z.looseObject({
+    name: z.string().min(1),
+    model: z.string().nullable(),
+    prompt_sha256: z.looseObject({ dp: z.string().nullable(), pf: z.string().nullable() }),
+    levels: z.array(z.number()),
+  }),
+  embedders: z.looseObject({ clip: z.string().nullable(), dino: z.string().nullable() }),
+  versions: z.looseObject({ portraitrl: z.string(), node: z.string(), jax_js: z.string() }),
+  created_at: z.string().min(1),
+  metrics: metricsBlockSchema,
+});
+export type EvalJson = z.infer<typeof evalJsonSchema>;
+/** What the eval command supplies; kind, version and metrics are filled in when the folder is written. */
+export const evalMetaSchema = evalJsonSchema
+  .omit({ kind: true, version: true, metrics: true, created_at: true })
+  .extend({ created_at: z.string().min(1).optional() });
+export type EvalMeta = z.infer<typeof evalMetaSchema>;
+
+export const sampleRowSchema = z.strictObject({
+  id: z.string().min(1),
+  instruction: z.string(),
+  reference_image: z.string().min(1),
+  generated_image: z.string().min(1),
+  target_image: z.string().min(1).nullable(),
+  judge_dp: nullableNumber,
+  judge_pf: nullableNumber,
+  gt_pose: nullableNumber,
+  gt_oks: nullableNumber,
+  gt_detail: nullableNumber,
+  copy_paste: z.boolean().nullable(),
+  clip_i: nullableNumber.optional(),
+  dino_i: nullableNumber.optional(),
+  clip_t: nullableNumber.optional(),
+});
+export type SampleRow = z.infer<typeof sampleRowSchema>;
+
+/** The per-sample metric values of a row, without its paths. */
+export type SampleScores = Pick<SampleRow, "judge_dp" | "judge_pf" | "gt_pose" | "gt_oks" | "gt_detail" | "copy_paste" | "clip_i" | "dino_i" | "clip_t">;
+
+/** One zod issue as `field: message` (the path joined with dots; `(root)` for the whole value). */
+export function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.length === 0 ? "(root)" : issue.path.map(String).join(".");
+  return `${field}: ${issue.message}`;
+}

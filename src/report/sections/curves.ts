@@ -1,0 +1,47 @@
+/** Reward and training curves per epoch (RL) or per step (SFT) from metrics.jsonl, as inline SVG charts. */
+import { lineChart, type Series } from "../svg-chart.js";
+import type { RlMetricsLine, RunMetrics, SftMetricsLine } from "../run-folder.js";
+
+type Num = number | null | undefined;
+const v = (x: Num): number | null => (typeof x === "number" && Number.isFinite(x) ? x : null);
+
+function rlSeries(lines: readonly RlMetricsLine[], name: string, get: (l: RlMetricsLine) => Num): Series {
+  return { name, points: lines.map((l) => [l.epoch, v(get(l))] as const) };
+}
+
+/** The charts of one run. */
+export function runCharts(m: RunMetrics): string[] {
+  if (m.kind === "empty") return [];
+  if (m.kind === "sft") {
+    const sft = m.lines;
+    const s = (name: string, get: (l: SftMetricsLine) => Num): Series => ({ name, points: sft.map((l) => [l.step, v(get(l))] as const) });
+    return [
+      lineChart([s("loss", (l) => l.loss)], { title: "SFT loss", xLabel: "step" }),
+      lineChart([s("grad norm", (l) => l.grad_norm)], { title: "Gradient norm", xLabel: "step" }),
+      lineChart([s("lr", (l) => l.lr)], { title: "Learning rate", xLabel: "step" }),
+    ];
+  }
+  const L = m.lines;
+  const charts = [
+    lineChart([rlSeries(L, "DP", (l) => l.reward?.dp_mean), rlSeries(L, "PF", (l) => l.reward?.pf_mean), rlSeries(L, "S (Eq. 13)", (l) => l.reward?.s_mean)], { title: "Reward per epoch (mean)", xLabel: "epoch" }),
+    lineChart([rlSeries(L, "DP", (l) => l.dp_std_in_group), rlSeries(L, "PF", (l) => l.pf_std_in_group)], { title: "Within-group std of the scores", xLabel: "epoch" }),
+    lineChart([rlSeries(L, "loss", (l) => l.loss)], { title: "Loss", xLabel: "epoch" }),
+    lineChart([rlSeries(L, "grad norm", (l) => l.grad_norm)], { title: "Gradient norm", xLabel: "epoch" }),
+    lineChart([rlSeries(L, "old deviate", (l) => l.old_deviate), rlSeries(L, "KL", (l) => l.kl)], { title: "Policy drift", xLabel: "epoch" }),
+  ];
+  if (L.some((l) => v(l.clip_fraction) !== null)) charts.push(lineChart([rlSeries(L, "clip fraction", (l) => l.clip_fraction)], { title: "Clip fraction", xLabel: "epoch" }));
+  if (L.some((l) => Array.isArray(l.delta_quantiles))) {
+    charts.push(lineChart(["q10", "q50", "q90"].map((q, i) => rlSeries(L, q, (l) => l.delta_quantiles?.[i])), { title: "Δ quantiles", xLabel: "epoch" }));
+  }
+  charts.push(lineChart([rlSeries(L, "NaN scores", (l) => l.nan_count)], { title: "Failed judgements per epoch", xLabel: "epoch" }));
+  charts.push(lineChart([rlSeries(L, "rollout", (l) => l.seconds?.rollout), rlSeries(L, "judge", (l) => l.seconds?.judge), rlSeries(L, "update", (l) => l.seconds?.update)], { title: "Seconds per phase", xLabel: "epoch" }));
+  return charts;
+}
+
+/** Reward curves of several runs overlaid (a compare folder: one series per method and seed). */
+export function overlayCharts(runs: readonly { name: string; metrics: RunMetrics }[]): string[] {
+  const rl = runs.flatMap((r) => (r.metrics.kind === "rl" ? [{ name: r.name, lines: r.metrics.lines }] : []));
+  if (rl.length === 0) return [];
+  const chart = (title: string, get: (l: RlMetricsLine) => Num) => lineChart(rl.map((r) => rlSeries(r.lines, r.name, get)), { title, xLabel: "epoch", width: 460, height: 280 });
+  return [chart("Reward S per epoch", (l) => l.reward?.s_mean), chart("DP per epoch", (l) => l.reward?.dp_mean), chart("PF per epoch", (l) => l.reward?.pf_mean)];
+}

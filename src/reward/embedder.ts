@@ -1,0 +1,25 @@
+/** Image/text embedders for the encoder rewards (CLIP-I, DINO-I, CLIP-T): L2-normalised vectors. */
+import type { Image } from "./types.js";
+
+export interface Embedder {
+  readonly name: string;
+  embedImages(images: readonly Image[]): Promise<Float32Array[]>;
+  /** Absent for image-only encoders (DINOv2). */
+  embedTexts?(texts: readonly string[]): Promise<Float32Array[]>;
+}
+
+/** Cosine similarity; NaN when either vector is zero or has a NaN. */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new Error(`cosine: lengths ${a.length} and ${b.length}`);
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    ab += x * y;
+    aa += x * x;
+    bb += y * y;
+  }
+  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : Number.NaN;
+}

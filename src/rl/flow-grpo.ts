@@ -1,0 +1,71 @@
+/**
+ * Flow-GRPO (yifan123/flow_grpo `scripts/train_sd3.py` L857–957; anchors-algorithms.md §2.2).
+ * Rows are SDE transitions x_k → x_{k+1} recorded at rollout with their log-probs (src/flow).
+ *
+ *   A      = clip(adv, −Amax, Amax)                               Amax = 5
+ *   ratio  = exp(log π_θ(x_{k+1}|x_k) − log π_old(x_{k+1}|x_k))
+ *   policy = mean( max(−A·ratio, −A·clip(ratio, 1 − ε, 1 + ε)) )   ε = clip range, 1e-4
+ *   KL     = mean( ‖μ_θ − μ_ref‖² / (2·std²) )                      closed-form Gaussian KL of one step,
+ *            ‖·‖² the mean over dimensions, std the step's noise std σ_t·√(−dt) (as flow_grpo)
+ *   loss   = policy + klWeight·KL
+ *   logged: approx_kl = ½·mean (log π_θ − log π_old)², clip fraction = mean(|ratio − 1| > ε)
+ * Which steps are trained (every step, or an SDE window as Flow-GRPO-Fast / MixGRPO) is the sampler's
+ * and trainer's business: `sdeWindow*` here only records the choice.
+ */
+import { np, type JaxArray } from "../runtime/jax.js";
+import { z } from "zod";
+import type { LossResult, SdeInputs } from "./inputs.js";
+import { disposeUnused, sqNorm, weightedMean, weightedSum } from "./ops.js";
+
+export const flowGrpoConfigSchema = z.strictObject({
+  /** ε of the clipped ratio (1e-4 in every flow_grpo config; 1e-5 with an SDE window). */
+  clipRange: z.number().positive().default(1e-4),
+  advClipMax: z.number().positive().default(5),
+  /** KL weight to the reference (0 for FLUX / Kontext, 0.04 SD3 GenEval). */
+  klWeight: z.number().min(0).default(0),
+  /** SDE noise level a (σ_t = a·√(t/(1−t)); 0.9 for FLUX / Kontext). */
+  noiseLevel: z.number().min(0).default(0.9),
+  sdeType: z.enum(["flow", "cps"]).default("flow"),
+  /** Number of consecutive SDE steps trained per rollout (0 = every step). */
+  sdeWindowSize: z.number().int().min(0).default(0),
+  /** Where the window may start, as fractions of the sampling steps. */
+  sdeWindowRange: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).default([0, 0.5]),
+});
+export type FlowGrpoConfig = z.infer<typeof flowGrpoConfigSchema>;
+
+export interface FlowGrpoAux extends Record<string, JaxArray> {
+  policy: JaxArray;
+  kl: JaxArray;
+  /** Fraction of rows with |ratio − 1| > ε. */
+  clipFrac: JaxArray;
+  /** ½·mean (log π_θ − log π_old)². */
+  approxKl: JaxArray;
+  ratioMean: JaxArray;
+}
+
+export function flowGrpoLoss(inputs: SdeInputs, cfg: FlowGrpoConfig): LossResult<FlowGrpoAux> {
+  const { logp, logpOld, adv, weight, kl: klIn } = inputs;
+  const eps = cfg.clipRange;
+  const a = np.clip(adv, -cfg.advClipMax, cfg.advClipMax);
+  const logRatio = logp.sub(logpOld);
+  const ratio = np.exp(logRatio.ref);
+  const unclipped = a.ref.neg().mul(ratio.ref); // −A·ratio
+  const clipped = a.neg().mul(np.clip(ratio.ref, 1 - eps, 1 + eps)); // −A·clip(ratio, 1 − ε, 1 + ε)
+  const policy = weightedSum(np.maximum(unclipped, clipped), weight.ref);
+  const clipFrac = weightedMean(np.greater(np.abs(ratio.ref.sub(1)), eps).astype(np.float32), weight.ref);
+  const approxKl = weightedMean(np.square(logRatio).mul(0.5), weight.ref);
+  const ratioMean = weightedMean(ratio, weight.ref);
+  let loss = policy.ref;
+  let kl: JaxArray;
+  if (cfg.klWeight > 0) {
+    if (!klIn) throw new Error("flowGrpoLoss: klWeight > 0 needs the step means under θ and the reference");
+    const { meanTheta, meanRef, std } = klIn;
+    kl = weightedSum(sqNorm(meanTheta.sub(meanRef)).div(np.square(std).mul(2)), weight.ref);
+    loss = loss.add(kl.ref.mul(cfg.klWeight));
+  } else {
+    if (klIn) disposeUnused(klIn.meanTheta, klIn.meanRef, klIn.std);
+    kl = np.zeros([]);
+  }
+  weight.dispose();
+  return { loss, aux: { policy, kl, clipFrac, approxKl, ratioMean } };
+}

@@ -1,0 +1,99 @@
+/**
+ * UniWorld-V2 / Edit-R1 (PKU-YuanGroup/Edit-R1; anchors-algorithms.md §3.5): DiffusionNFT's loss
+ * unchanged (β 1, KL 1e-4, Amax 5, decay type 1; diffusion-nft.ts) on the MLLM reward, with its
+ * advantages from the weighted raw reward sum (per-group mean, global std; advantages.ts) and the
+ * low-variance group rule of its `PerPromptStatTracker`:
+ *   - a group whose rewards have std < stdThreshold gets weight 0 this epoch (masked-mean loss);
+ *   - a group with std < stdThreshold AND mean > meanThreshold is banned: never sampled again
+ *     (when `banGroups`).
+ * std is the population std over the group's valid (non-NaN) rewards; groups are keyed by sample id.
+ * The tracker always records bans; the trainer's sampler skips banned groups when `banGroups` is set.
+ */
+import { z } from "zod";
+import { diffusionNftConfigSchema } from "./diffusion-nft.js";
+
+export const uniworldV2ConfigSchema = z.strictObject({
+  ...diffusionNftConfigSchema.shape,
+  stdThreshold: z.number().min(0).default(0.05),
+  meanThreshold: z.number().default(0.9),
+  banGroups: z.boolean().default(true),
+});
+export type UniworldV2Config = z.infer<typeof uniworldV2ConfigSchema>;
+
+export const banTrackerStateSchema = z.strictObject({
+  kind: z.literal("group-ban-tracker"),
+  stdThreshold: z.number().min(0),
+  meanThreshold: z.number(),
+  banned: z.array(z.string()),
+});
+export type BanTrackerState = z.infer<typeof banTrackerStateSchema>;
+
+export interface BanUpdate {
+  /** 1 for samples that keep their loss weight this epoch, 0 otherwise. */
+  valid: number[];
+  /** Groups banned by this update. */
+  newlyBanned: string[];
+  /** Groups masked this epoch for low variance. */
+  lowVariance: string[];
+}
+
+function meanStd(xs: readonly number[]): { mean: number; std: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { mean, std: Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length) };
+}
+
+export class GroupBanTracker {
+  private readonly banned: Set<string>;
+
+  constructor(
+    readonly stdThreshold: number,
+    readonly meanThreshold: number,
+    banned: Iterable<string> = [],
+  ) {
+    this.banned = new Set(banned);
+  }
+
+  static restore(state: unknown): GroupBanTracker {
+    const s = banTrackerStateSchema.parse(state);
+    return new GroupBanTracker(s.stdThreshold, s.meanThreshold, s.banned);
+  }
+
+  isBanned(group: string): boolean {
+    return this.banned.has(group);
+  }
+
+  get bannedCount(): number {
+    return this.banned.size;
+  }
+
+  /** One epoch's rewards (NaN = failed judgement) with each sample's group key. */
+  update(groups: readonly string[], rewards: readonly number[]): BanUpdate {
+    if (groups.length !== rewards.length) throw new Error(`GroupBanTracker: ${groups.length} groups vs ${rewards.length} rewards`);
+    const members = new Map<string, number[]>();
+    groups.forEach((g, i) => {
+      const list = members.get(g) ?? [];
+      list.push(i);
+      members.set(g, list);
+    });
+    const valid = rewards.map((r) => (Number.isFinite(r) ? 1 : 0));
+    const newlyBanned: string[] = [];
+    const lowVariance: string[] = [];
+    for (const [g, idx] of members) {
+      const finite = idx.filter((i) => valid[i] === 1).map((i) => rewards[i] as number);
+      if (finite.length < 2) continue; // masked by the advantage recipe already; never banned on one sample
+      const { mean, std } = meanStd(finite);
+      if (std >= this.stdThreshold) continue;
+      lowVariance.push(g);
+      for (const i of idx) valid[i] = 0;
+      if (mean > this.meanThreshold && !this.banned.has(g)) {
+        this.banned.add(g);
+        newlyBanned.push(g);
+      }
+    }
+    return { valid, newlyBanned, lowVariance };
+  }
+
+  state(): BanTrackerState {
+    return { kind: "group-ban-tracker", stdThreshold: this.stdThreshold, meanThreshold: this.meanThreshold, banned: [...this.banned].sort() };
+  }
+}

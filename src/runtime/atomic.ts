@@ -1,0 +1,64 @@
+/**
+ * Crash-safe writes: everything is written under a temporary name beside the target, then renamed
+ * into place, so a reader never sees half a file or half a folder.
+ */
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { randomBytes } from "node:crypto";
+
+function tempSibling(path: string, tag: string): string {
+  return join(dirname(path), `.${basename(path)}.${tag}-${process.pid}-${randomBytes(4).toString("hex")}`);
+}
+
+/** Write `data` to `path` atomically (temp file in the same folder, fsync, rename). */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = tempSibling(path, "tmp");
+  try {
+    const fh = await open(tmp, "w");
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Build a folder atomically: `fill(tmpDir)` writes the contents into a fresh temporary folder, which
+ * then replaces `dir`. An existing `dir` is moved aside first and removed only after the new folder
+ * is in place; if `fill` throws, the temporary folder is removed and `dir` is untouched.
+ */
+export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
+  await mkdir(dirname(dir), { recursive: true });
+  const tmp = tempSibling(dir, "tmp");
+  await mkdir(tmp);
+  try {
+    await fill(tmp);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  if (await exists(dir)) {
+    const old = tempSibling(dir, "old");
+    await rename(dir, old);
+    await rename(tmp, dir);
+    await rm(old, { recursive: true, force: true });
+  } else {
+    await rename(tmp, dir);
+  }
+}

@@ -1,0 +1,60 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { initJax, np, random } from "../../src/runtime/jax.js";
+import { flowMatchingLossPerSample, noisify, sampleLogitNormal, velocityTarget } from "../../src/flow/index.js";
+import { maxAbsDiff } from "./gaussian-field.js";
+
+beforeAll(async () => {
+  await initJax();
+});
+
+describe("forward process (Eq. 1–2)", () => {
+  const x0 = [0.5, -1, 2, 0.25, 3, -0.5];
+  const x1 = [1.5, 0.2, -0.3, 0.7, -2, 1];
+
+  it("x_t = (1 − t)x0 + t·x1 with a per-sample t; t = 0 gives x0, t = 1 gives x1", async () => {
+    const t = [0, 0.3, 1];
+    const xt = await noisify(np.array(x0).reshape([3, 2]), np.array(x1).reshape([3, 2]), np.array(t)).data();
+    const expected = x0.map((a, i) => (1 - (t[Math.floor(i / 2)] as number)) * a + (t[Math.floor(i / 2)] as number) * (x1[i] as number));
+    expect(maxAbsDiff(xt, expected)).toBeLessThan(1e-6);
+    expect(Array.from(xt.slice(0, 2))).toEqual(x0.slice(0, 2));
+    expect(maxAbsDiff(xt.slice(4), x1.slice(4))).toBe(0);
+  });
+
+  it("v = x1 − x0 is the time derivative of x_t (finite difference)", async () => {
+    const h = 1e-2;
+    const a = await noisify(np.array(x0), np.array(x1), 0.4 + h).data();
+    const b = await noisify(np.array(x0), np.array(x1), 0.4).data();
+    const v = await velocityTarget(np.array(x0), np.array(x1)).data();
+    expect(maxAbsDiff(Array.from(a, (ai, i) => (ai - (b[i] as number)) / h), v)).toBeLessThan(1e-3);
+  });
+
+  it("the per-sample loss is the mean squared error over non-batch axes", async () => {
+    const pred = np.array([1, 2, 3, 4]).reshape([2, 2]);
+    const target = np.array([0, 0, 1, 1]).reshape([2, 2]);
+    const loss = await flowMatchingLossPerSample(pred, target).data();
+    expect(Array.from(loss)).toEqual([(1 + 4) / 2, (4 + 9) / 2]);
+  });
+});
+
+describe("logit-normal timesteps", () => {
+  it("logit(t) ~ N(mean, std²) within sampling error; all t in (0, 1); deterministic per key", async () => {
+    const n = 20000;
+    const t = await sampleLogitNormal(random.key(3), n, { mean: 0.5, std: 0.8 }).data();
+    const again = await sampleLogitNormal(random.key(3), n, { mean: 0.5, std: 0.8 }).data();
+    expect(Array.from(again)).toEqual(Array.from(t));
+    const logits = Array.from(t, (x) => Math.log(x / (1 - x)));
+    expect(Math.min(...t)).toBeGreaterThan(0);
+    expect(Math.max(...t)).toBeLessThan(1);
+    const mean = logits.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(logits.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+    expect(Math.abs(mean - 0.5)).toBeLessThan((5 * 0.8) / Math.sqrt(n));
+    expect(Math.abs(sd - 0.8)).toBeLessThan(5 * 0.8 * Math.sqrt(1 / (2 * n)));
+  });
+
+  it("the shifted variant applies time_shift(mu) to each sample", async () => {
+    const base = await sampleLogitNormal(random.key(9), 16).data();
+    const shifted = await sampleLogitNormal(random.key(9), 16, { mu: 1.15 }).data();
+    const e = Math.exp(1.15);
+    expect(maxAbsDiff(shifted, Array.from(base, (t) => e / (e + 1 / t - 1)))).toBeLessThan(1e-6);
+  });
+});

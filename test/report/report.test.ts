@@ -1,0 +1,135 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildReport, detectKind, writeReport } from "../../src/report/build.js";
+import { niceTicks, lineChart } from "../../src/report/svg-chart.js";
+import { UserError } from "../../src/runtime/errors.js";
+import { makeCompareFolder, makeEvalFolder, makeRunFolder } from "../eval/fixtures.js";
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "prl-report-"));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Nothing in the page may reach outside it: every src is a data URI, no script, no external URL. */
+function expectSelfContained(html: string): void {
+  const srcs = [...html.matchAll(/\ssrc="([^"]*)"/g)].map((m) => m[1]!);
+  for (const s of srcs) expect(s.startsWith("data:image/")).toBe(true);
+  expect(html).not.toMatch(/<script|<link|@import|url\(|https?:\/\//i);
+  const hrefs = [...html.matchAll(/\shref="([^"]*)"/g)].map((m) => m[1]!);
+  for (const h of hrefs) expect(h.startsWith("#")).toBe(true);
+}
+
+const sectionIds = (html: string) => [...html.matchAll(/<section id="([^"]+)"/g)].map((m) => m[1]);
+const count = (html: string, re: RegExp) => [...html.matchAll(re)].length;
+
+describe("svg charts", () => {
+  it("chooses round ticks", () => {
+    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(0.53, 0.91)).toEqual([0.6, 0.7, 0.8, 0.9]);
+    expect(niceTicks(0, 37, 6)).toEqual([0, 10, 20, 30]);
+  });
+  it("draws one polyline per contiguous run and a legend entry per series", () => {
+    const svg = lineChart([{ name: "a<b", points: [[0, 1], [1, 2], [2, null], [3, 1], [4, 0]] }, { name: "c", points: [[0, 0.5]] }], { title: "T", xLabel: "epoch" });
+    expect(count(svg, /<polyline /g)).toBe(2);
+    expect(count(svg, /<circle /g)).toBe(1);
+    expect(svg).toContain("a&lt;b");
+    expect(lineChart([{ name: "x", points: [[0, null]] }], { title: "T", xLabel: "e" })).toContain("no data");
+  });
+});
+
+describe("report", () => {
+  it("for a run folder: curves, per-group grids of first/middle/last epochs, config", async () => {
+    const run = await makeRunFolder(join(root, "run"), { epochs: 7, groups: 2, g: 4, groupEpochs: [0, 2, 4, 6] });
+    expect(await detectKind(run)).toBe("run");
+    const out = await writeReport(run);
+    expect(out).toBe(join(run, "report.html"));
+    const html = await readFile(out, "utf8");
+    expectSelfContained(html);
+    expect(sectionIds(html)).toEqual(["curves", "groups", "config"]);
+    expect(html).toContain("Reward per epoch (mean)");
+    expect(count(html, /<svg /g)).toBeGreaterThanOrEqual(7);
+    expect(html.match(/<h3>Epoch (\d+)<\/h3>/g)).toEqual(["<h3>Epoch 0</h3>", "<h3>Epoch 2</h3>", "<h3>Epoch 6</h3>"]);
+    expect(count(html, /<img /g)).toBe(3 * 2 * (1 + 4));
+    expect(html).toContain("DP 0.55 · PF 0.20");
+    expect(html).toContain("Adv 0.80");
+    expect((await readdir(run)).filter((n) => n.includes(".tmp-"))).toEqual([]);
+  });
+
+  it("for an eval folder, with --before: the same ids side by side", async () => {
+    const after = await makeEvalFolder(join(root, "ev-naspo"), "naspo", 5);
+    const before = await makeEvalFolder(join(root, "ev-sft"), "sft", 4);
+    const { kind, html } = await buildReport(after, { before, maxSamples: 3 });
+    expect(kind).toBe("eval");
+    expectSelfContained(html);
+    expect(sectionIds(html)).toEqual(["table", "samples", "provenance"]);
+    expect(html).toContain("Before / after on the same test records");
+    expect(html.match(/<code>(rec-\d+)<\/code>/g)).toEqual(["<code>rec-000</code>", "<code>rec-001</code>", "<code>rec-002</code>"]);
+    expect(count(html, /<img /g)).toBe(3 * 4);
+    expect(html).toContain("before: sft");
+    expect(html).toContain("after: naspo");
+    expect(html).toContain("<tr><td class=\"lbl\">before: sft</td><td class=\"lbl\">SFT</td>");
+    expect(html).toContain("<tr><td class=\"lbl\">after: naspo</td><td class=\"lbl\">RL</td>");
+    // Two evals of the same method (e.g. two checkpoints) stay two rows, not two "seeds" of one.
+    const again = await makeEvalFolder(join(root, "ev-naspo-2"), "naspo", 5, 3);
+    const same = (await buildReport(again, { before: after })).html;
+    expect(count(same, /<tr><td class="lbl">(before|after): naspo<\/td>/g)).toBe(2);
+    const plain = (await buildReport(after)).html;
+    expect(plain).toContain("<tr><td class=\"lbl\">+PortraitRL (NaSPO)</td>");
+    expect(plain).toContain("Samples (reference | generated | target)");
+  });
+
+  it("for a compare folder: tables 1 and 3, overlaid curves, before/after, grids", async () => {
+    const dir = await makeCompareFolder(join(root, "cmp"), ["sft", "flow-grpo", "naspo"], [0, 1], { skip: ["flow-grpo/seed1"], n: 3, rewards: ["ours"] });
+    const html = await readFile(await writeReport(dir, { maxSamples: 2 }), "utf8");
+    expectSelfContained(html);
+    expect(sectionIds(html)).toEqual(["tables", "curves", "samples", "groups"]);
+    expect(html).toContain("Table 1. Quantitative comparison");
+    expect(html).toContain("Table 3. Ablation on reward settings");
+    expect(html).toContain("Not finished yet: flow-grpo/seed1.");
+    expect(html).toContain("Before (sft) / after on the same test records");
+    expect(html).toContain("<text x=\"");
+    expect(html).toMatch(/naspo s1<\/text>/);
+    expect(count(html, /<h3>(flow-grpo|naspo) — epoch 4<\/h3>/g)).toBe(2);
+  });
+
+  it("bad input: one clear line", async () => {
+    const err = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as UserError);
+    const e1 = await err(buildReport(join(root, "missing")));
+    expect(e1).toBeInstanceOf(UserError);
+    expect(e1!.exitCode).toBe(2);
+    const empty = join(root, "empty");
+    await makeRunFolder(empty, { epochs: 1 });
+    await rm(join(empty, "config.json"));
+    await rm(join(empty, "metrics.jsonl"));
+    await rm(join(empty, "groups"), { recursive: true });
+    expect((await err(buildReport(empty)))!.message).toMatch(/not a run, compare or eval folder/);
+
+    const run = await makeRunFolder(join(root, "badrun"), { epochs: 3 });
+    const lines = (await readFile(join(run, "metrics.jsonl"), "utf8")).split("\n");
+    lines[1] = lines[1]!.replace('"loss":', '"loss":"x","_":');
+    await writeFile(join(run, "metrics.jsonl"), lines.join("\n"));
+    const e3 = await err(buildReport(run));
+    expect(e3!.message).toMatch(/metrics\.jsonl:2: loss: /);
+    expect(e3!.exitCode).toBe(1);
+
+    const run2 = await makeRunFolder(join(root, "badgroups"), { epochs: 2, groupEpochs: [1] });
+    const g = (await readFile(join(run2, "groups/epoch-1.jsonl"), "utf8")).replace("groups/img/e1-g1-2.png", "../../../etc/passwd");
+    await writeFile(join(run2, "groups/epoch-1.jsonl"), g);
+    expect((await err(buildReport(run2)))!.message).toMatch(/epoch-1\.jsonl:2: generations\.2\.image: path "\.\.\/\.\.\/\.\.\/etc\/passwd" leaves the folder/);
+
+    const ev = await makeEvalFolder(join(root, "ev-a"), "sft", 2);
+    const other = await makeEvalFolder(join(root, "ev-b"), "naspo", 2);
+    const j = JSON.parse(await readFile(join(other, "eval.json"), "utf8"));
+    j.split = "train";
+    await writeFile(join(other, "eval.json"), JSON.stringify(j));
+    const e5 = await err(buildReport(ev, { before: other }));
+    expect(e5!.message).toMatch(/split "train" differs from "test"/);
+    expect(e5!.exitCode).toBe(2);
+    expect((await err(buildReport(run, { before: ev })))!.message).toMatch(/--before applies to an eval folder/);
+  });
+});

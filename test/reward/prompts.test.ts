@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { UserError } from "../../src/runtime/errors.js";
+import { parseLevels } from "../../src/reward/levels.js";
+import { DEFAULT_PROMPT_DIR, PROMPT_FILES, loadTemplates, renderPrompt } from "../../src/reward/prompts.js";
+
+function userError(fn: () => unknown): UserError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof UserError) return e;
+    throw e;
+  }
+  throw new Error("no error thrown");
+}
+
+describe("prompt templates", () => {
+  it("the shipped templates load and render with no placeholder left", () => {
+    const t = loadTemplates();
+    for (const kind of ["dp", "pf", "dual"] as const) {
+      const text = renderPrompt(t[kind], "Turn his head to the left.", [0, 1, 2, 3, 4]);
+      expect(text).not.toMatch(/\{[a-z_]+\}/i);
+      expect(text).toContain("0, 1, 2, 3, 4");
+    }
+    expect(renderPrompt(t.pf, "Turn his head to the left.", [0, 1, 2, 3, 4])).toContain("Turn his head to the left.");
+    // DP must not penalise the requested pose change and must penalise a copy; PF ignores identity.
+    expect(t.dp).toMatch(/must NOT be penalised/);
+    expect(t.dp).toMatch(/near-copy/);
+    expect(t.pf).toMatch(/Do NOT judge identity/);
+    expect(t.pf).toMatch(/copy of the reference/);
+  });
+
+  it("does not re-expand placeholders inside the instruction", () => {
+    expect(renderPrompt("a {instruction} b {levels}", "{levels}", [0, 1])).toBe("a {levels} b 0, 1");
+  });
+
+  it("a template missing a placeholder or naming an unknown one: one line, exit 2, naming the file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "prompts-"));
+    for (const f of Object.values(PROMPT_FILES)) writeFileSync(join(dir, f), readFileSync(join(DEFAULT_PROMPT_DIR, f)));
+    writeFileSync(join(dir, "pf.txt"), "Rate from {min} to {max} on {levels}.");
+    const e = userError(() => loadTemplates(dir));
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toMatch(/pf\.txt: missing placeholder \{instruction\}/);
+    writeFileSync(join(dir, "pf.txt"), "{instruction} {levels} {min} {max} {instrucion}");
+    expect(userError(() => loadTemplates(dir)).message).toMatch(/unknown placeholder \{instrucion\}/);
+    expect(userError(() => loadTemplates(join(dir, "nope"))).message).toMatch(/cannot read/);
+  });
+
+  it("levels must be single-token digits", () => {
+    expect(parseLevels("0,1,2,3,4")).toEqual([0, 1, 2, 3, 4]);
+    expect(parseLevels("1-5")).toEqual([1, 2, 3, 4, 5]);
+    expect(userError(() => parseLevels("0-10")).message).toMatch(/'10' is not a single-token digit/);
+    expect(userError(() => parseLevels("a,b")).exitCode).toBe(2);
+    expect(userError(() => parseLevels("3,1")).message).toMatch(/ascending/);
+    expect(userError(() => parseLevels("3")).message).toMatch(/at least two/);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { createSyntheticJudge, levelScore, type JudgeRequest } from "../../src/reward/index.js";
+import { labelledSet, spearman, type LabelledEdit } from "./labelled-set.js";
+
+const L = [0, 1, 2, 3, 4];
+
+async function judgeAll(set: readonly LabelledEdit[]): Promise<{ dp: number[]; pf: number[] }> {
+  const judge = createSyntheticJudge();
+  const run = (kind: JudgeRequest["kind"]): Promise<number[]> =>
+    Promise.all(set.map(async (e) => levelScore((await judge.judge({ kind, reference: e.reference, instruction: e.instruction, generated: e.generated })).logprobs, L)));
+  return { dp: await run("dp"), pf: await run("pf") };
+}
+
+function check(set: readonly LabelledEdit[], dp: number[], pf: number[]): void {
+  expect(dp.every(Number.isFinite)).toBe(true);
+  expect(pf.every(Number.isFinite)).toBe(true);
+  expect(spearman(dp, set.map((e) => e.dp))).toBeGreaterThanOrEqual(0.8);
+  expect(spearman(pf, set.map((e) => e.pf))).toBeGreaterThanOrEqual(0.8);
+  const copies = set.map((e, i) => i).filter((i) => set[i]!.copy && !set[i]!.degraded);
+  expect(copies.length).toBeGreaterThan(0);
+  for (const i of copies) {
+    expect(dp[i]).toBeGreaterThanOrEqual(0.6);
+    expect(pf[i]).toBeLessThanOrEqual(0.1);
+  }
+}
+
+describe("synthetic judge on a labelled set of edits (recognizer and parser of the benchmark)", () => {
+  it("120 edits: Spearman ≥ 0.8 with ground truth for DP and PF; copies get high DP and low PF", async () => {
+    const set = labelledSet(120, 42);
+    const { dp, pf } = await judgeAll(set);
+    check(set, dp, pf);
+  });
+
+  it("an exact copy of the reference: high DP, low PF, on 20 triplets", async () => {
+    const set = labelledSet(20, 7).map((e) => ({ ...e, generated: e.reference, copy: true, degraded: false }));
+    const { dp, pf } = await judgeAll(set);
+    dp.forEach((v) => expect(v).toBeGreaterThanOrEqual(0.6));
+    pf.forEach((v) => expect(v).toBeLessThanOrEqual(0.1));
+  });
+});
+
+describe.runIf(process.env.PORTRAITRL_SLOW === "1")("synthetic judge on 500 labelled edits (slow)", () => {
+  it("Spearman ≥ 0.8 for DP and PF", async () => {
+    const set = labelledSet(500, 42);
+    const { dp, pf } = await judgeAll(set);
+    check(set, dp, pf);
+    process.stdout.write(`spearman dp ${spearman(dp, set.map((e) => e.dp)).toFixed(3)} pf ${spearman(pf, set.map((e) => e.pf)).toFixed(3)}\n`);
+  });
+});
