@@ -3,7 +3,8 @@
  * serves at most `capacity` requests at a time (the rest queue), so its capacity is capacity/delay req/s.
  * The server runs in a worker thread so it does not share the client's event loop.
  * Prints JSON: achieved req/s as a fraction of capacity per setting (the client should not be the
- * bottleneck: aim ≥ 0.95).  Run: npx tsx bench/judge.ts [--n 400]
+ * bottleneck: aim ≥ 0.95), and CPU ms per request of this process (client and server thread together;
+ * less sensitive to other load on the machine than the rates).  Run: npx tsx bench/judge.ts [--n 400]
  */
 import { Worker } from "node:worker_threads";
 import os from "node:os";
@@ -25,6 +26,7 @@ server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port
 `;
 
 function arg(name: string, def: number): number {
+  // --n N: requests per setting; --min-side PX: the judge's minImageSide (default 56, 32 px images are enlarged)
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
@@ -38,19 +40,21 @@ function image(seed: number, size = 32): Image {
 async function run(capacity: number, delayMs: number, concurrency: number, n: number): Promise<Record<string, number>> {
   const worker = new Worker(SERVER, { eval: true, workerData: { capacity, delayMs } });
   const port = await new Promise<number>((r) => worker.once("message", r));
-  const judge = new OpenAIJudge({ urls: [`http://127.0.0.1:${port}/v1`], model: "bench", concurrency, cacheFile: null });
+  const judge = new OpenAIJudge({ urls: [`http://127.0.0.1:${port}/v1`], model: "bench", concurrency, cacheFile: null, minImageSide: arg("min-side", 56) });
   const reference = image(0);
   const warm = await Promise.all(Array.from({ length: concurrency }, (_, i) => judge.judge({ kind: "pf", reference, instruction: "Raise the left arm.", generated: image(1e6 + i) })));
   if (warm.some((w) => w.error)) throw new Error(warm.find((w) => w.error)?.error);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const out = await Promise.all(Array.from({ length: n }, (_, i) => judge.judge({ kind: "pf", reference, instruction: "Raise the left arm.", generated: image(i + 1) })));
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await judge.close();
   await worker.terminate();
   const failed = out.filter((r) => r.error).length;
   const capacityRps = (capacity * 1000) / delayMs;
   const rps = n / seconds;
-  return { capacity, delayMs, concurrency, n, failed, capacityRps, rps: +rps.toFixed(1), fractionOfCapacity: +(rps / capacityRps).toFixed(3) };
+  return { capacity, delayMs, concurrency, n, failed, capacityRps, rps: +rps.toFixed(1), fractionOfCapacity: +(rps / capacityRps).toFixed(3), cpuMsPerRequest: +((cpu.user + cpu.system) / 1000 / n).toFixed(3) };
 }
 
 const n = arg("n", 400);

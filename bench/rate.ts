@@ -3,14 +3,15 @@
  * 2000 bootstrap resamples. Prints JSON (wall and CPU seconds: the CPU figure is the one to trust on a
  * shared machine). Run: npx tsx bench/rate.ts
  */
-import { seededUniform } from "../src/eval/bootstrap.js";
+import { Rng } from "../src/runtime/rng.js";
 import type { RateSet } from "../src/report/rate/set.js";
 import type { Score } from "../src/report/rate/store.js";
 import { summarize, type RaterRatings } from "../src/report/rate/summary.js";
 
 function study(methods: number, samples: number, raters: number): { set: RateSet; ratings: RaterRatings[] } {
-  const u = seededUniform(1);
-  const items = [];
+  const rng = new Rng(1);
+  const u = (): number => rng.uniform();
+  const items: RateSet["items"] = [];
   for (let m = 0; m < methods; m++) {
     for (let s = 0; s < samples; s++) {
       items.push({

@@ -82,8 +82,8 @@ function tiedPairs(n: number, same: (i: number) => boolean): number {
 /** Sort `a` ascending in place (merge sort) and return the number of strict inversions it had. */
 function sortCountingInversions(a: Float64Array): number {
   const n = a.length;
-  let src = a;
-  let dst = new Float64Array(n);
+  let src: Float64Array = a;
+  let dst: Float64Array = new Float64Array(n);
   let inversions = 0;
   for (let width = 1; width < n; width *= 2) {
     for (let lo = 0; lo < n; lo += 2 * width) {

@@ -9,13 +9,13 @@
  * SHA-256 of every file, and the preset/config against `expectConfig`, before returning anything.
  */
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { UserError } from "../runtime/errors.js";
 import { writeDirAtomic } from "../runtime/atomic.js";
 import { decodeSafetensors, encodeSafetensors, type Tensor } from "../runtime/safetensors.js";
-import { writeFile } from "node:fs/promises";
 import { parseModelConfig, type ModelConfig } from "./config.js";
 import { parseLoraConfig, loraSpec, type LoraConfig } from "./lora.js";
 import type { ParamEntry } from "./params.js";
@@ -51,8 +51,9 @@ interface Manifest {
 
 function versions(): Record<string, string> {
   const req = createRequire(import.meta.url);
-  const v = (p: string): string => (req(p) as { version: string }).version;
-  return { portraitrl: v("../../package.json"), "@jax-js/jax": v("@jax-js/jax/package.json"), node: process.versions.node };
+  const version = (file: string): string => (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+  const jaxPkg = join(dirname(req.resolve("@jax-js/jax")), "..", "package.json");
+  return { portraitrl: version(req.resolve("../../package.json")), "@jax-js/jax": version(jaxPkg), node: process.versions.node };
 }
 
 /** Flat vector → named tensors (views into `flat`). */

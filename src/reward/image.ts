@@ -1,6 +1,6 @@
 /** Image conversions for the reward: RGB floats ↔ PNG bytes (through sharp) and content hashes. */
 import { createHash } from "node:crypto";
-import sharp from "sharp";
+import sharp, { type Sharp } from "sharp";
 import type { Image } from "./types.js";
 
 export function rgbImage(data: Float32Array, width: number, height: number): Image {
@@ -53,20 +53,29 @@ export function toPngMinSide(image: Image, minSide: number): Promise<Uint8Array>
   }
   let png = byMin.get(minSide);
   if (!png) {
-    png = (async () => {
-      const bytes = await toPng(image);
-      const meta = await sharp(bytes).metadata();
-      const w = meta.width ?? 0;
-      const h = meta.height ?? 0;
-      const side = Math.min(w, h);
-      if (side === 0 || side >= minSide) return bytes;
-      const f = Math.ceil(minSide / side);
-      const out = await sharp(bytes).resize(w * f, h * f, { kernel: "nearest" }).png().toBuffer();
-      return new Uint8Array(out.buffer, out.byteOffset, out.length);
-    })();
+    png = enlargedPng(image, minSide);
     byMin.set(minSide, png);
   }
   return png;
+}
+
+async function enlargedPng(image: Image, minSide: number): Promise<Uint8Array> {
+  let w: number;
+  let h: number;
+  let input: Sharp;
+  if (image.kind === "rgb") {
+    [w, h] = [image.width, image.height];
+    input = sharp(toBytes(image.data), { raw: { width: w, height: h, channels: 3 } });
+  } else {
+    const meta = await sharp(image.bytes).metadata();
+    [w, h] = [meta.width ?? 0, meta.height ?? 0];
+    input = sharp(image.bytes);
+  }
+  const side = Math.min(w, h);
+  if (side === 0 || side >= minSide) return toPng(image);
+  const f = Math.ceil(minSide / side);
+  const out = await input.resize(w * f, h * f, { kernel: "nearest" }).png().toBuffer();
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
 /** RGB floats in [0, 1], [H, W, 3] row-major. */

@@ -15,7 +15,7 @@
 import { np, type JaxArray } from "../runtime/jax.js";
 import { z } from "zod";
 import type { LossResult, SdeInputs } from "./inputs.js";
-import { disposeUnused, sqNorm, weightedMean, weightedSum } from "./ops.js";
+import { disposeUnused, meanPerSample, perSample, weightedMean, weightedSum } from "./ops.js";
 
 export const flowGrpoConfigSchema = z.strictObject({
   /** ε of the clipped ratio (1e-4 in every flow_grpo config; 1e-5 with an SDE window). */
@@ -60,7 +60,8 @@ export function flowGrpoLoss(inputs: SdeInputs, cfg: FlowGrpoConfig): LossResult
   if (cfg.klWeight > 0) {
     if (!klIn) throw new Error("flowGrpoLoss: klWeight > 0 needs the step means under θ and the reference");
     const { meanTheta, meanRef, std } = klIn;
-    kl = weightedSum(sqNorm(meanTheta.sub(meanRef)).div(np.square(std).mul(2)), weight.ref);
+    const s = std.ndim === 1 ? perSample(std, meanTheta.shape) : std;
+    kl = weightedSum(meanPerSample(np.square(meanTheta.sub(meanRef)).div(np.square(s).mul(2))), weight.ref);
     loss = loss.add(kl.ref.mul(cfg.klWeight));
   } else {
     if (klIn) disposeUnused(klIn.meanTheta, klIn.meanRef, klIn.std);

@@ -60,7 +60,10 @@ export interface SdeInputs {
   /** Raw group advantages (clipped inside the loss). */
   adv: JaxArray;
   weight: JaxArray;
-  /** For the KL term: the SDE step means under θ and under the reference, and the step std. */
+  /**
+   * For the KL term: the SDE step means under θ and under the reference, and the step std σ_t·√(−dt),
+   * per row `[B]` or broadcastable against the means (the flow module's `Transition.std`).
+   */
   kl?: { meanTheta: JaxArray; meanRef: JaxArray; std: JaxArray };
 }
 

@@ -46,7 +46,7 @@ describe("flux-kontext-dev parameter counts", () => {
   });
 
   it("`portraitrl model info` prints the same exact integers", () => {
-    const out = execFileSync("npx", ["tsx", "src/cli/main.ts", "model", "info", "--preset", "flux-kontext-dev", "--lora-rank", "64", "--lora-targets", "flow-grpo"], { encoding: "utf8" });
+    const out = execFileSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "model", "info", "--preset", "flux-kontext-dev", "--lora-rank", "64", "--lora-targets", "flow-grpo"], { encoding: "utf8" });
     const info = JSON.parse(out) as { base: number; trainable: number; preset: string };
     expect(info.preset).toBe("flux-kontext-dev");
     expect(info.base).toBe(11_901_408_320);

@@ -147,6 +147,13 @@ describe("Flow-GRPO", () => {
     expect(await scalar(one.aux.kl.ref)).toBeCloseTo(0.2, 6);
     disposeAux(one.aux);
     expect(await scalar(one.loss)).toBeCloseTo(0.5 * 0.2, 6);
+    // the same with the std shaped as the flow module's Transition.std ([B, 1])
+    const flowShaped = flowGrpoLoss(
+      { logp: arr([0]), logpOld: arr([0]), adv: arr([0]), weight: arr([1]), kl: { meanTheta: arr([0.2, -0.4], [1, 2]), meanRef: arr([0, 0], [1, 2]), std: arr([0.5], [1, 1]) } },
+      cfg,
+    );
+    disposeAux(flowShaped.aux);
+    expect(await scalar(flowShaped.loss)).toBeCloseTo(0.5 * 0.2, 6);
     const next = rng(5);
     const mean0 = normal(next, 24);
     const ref = normal(next, 24);

@@ -2,12 +2,13 @@
  * The blinded rating set: every (method, sample) pair becomes an item with an opaque random id, in a
  * seeded shuffled order. set.json keeps the mapping back to methods; it is never served to the page.
  */
-import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { z } from "zod";
-import { seededUniform } from "../../eval/bootstrap.js";
+import { writeFileAtomic } from "../../runtime/atomic.js";
 import { UserError } from "../../runtime/errors.js";
+import { Rng } from "../../runtime/rng.js";
 import type { SampleSource } from "./sources.js";
 
 const pkg = createRequire(import.meta.url)("../../../package.json") as { version: string };
@@ -43,21 +44,13 @@ export interface RateSetOptions {
   limit: number | null;
 }
 
-function shuffleInPlace<T>(xs: T[], uniform: () => number): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(uniform() * (i + 1));
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-  }
-  return xs;
-}
-
-function hex32(uniform: () => number): string {
-  return Math.floor(uniform() * 4294967296).toString(16).padStart(8, "0");
+function hex32(rng: Rng): string {
+  return rng.nextUint32().toString(16).padStart(8, "0");
 }
 
 /** Build the set: pick samples (seeded), shuffle every (method, sample) pair (seeded), give opaque ids. */
 export function buildRateSet(sources: readonly SampleSource[], opts: RateSetOptions): RateSet {
-  const uniform = seededUniform(opts.seed);
+  const rng = new Rng(opts.seed);
   let keep: Set<string> | null = null;
   if (opts.limit !== null) {
     const common = sources[0]!.samples
@@ -66,20 +59,20 @@ export function buildRateSet(sources: readonly SampleSource[], opts: RateSetOpti
     if (common.length < opts.limit) {
       throw new UserError(`rate: --limit ${opts.limit} but only ${common.length} sample ids are present in every method`, 2);
     }
-    keep = new Set(shuffleInPlace(common, uniform).slice(0, opts.limit));
+    keep = new Set(rng.permutation(common.length).slice(0, opts.limit).map((i) => common[i]!));
   }
-  const items: RateItem[] = [];
+  const pairs: RateItem[] = [];
   for (const [source, src] of sources.entries()) {
     for (const s of src.samples) {
       if (keep !== null && !keep.has(s.sample_id)) continue;
-      items.push({ id: "", method: src.method, source, ...s });
+      pairs.push({ id: "", method: src.method, source, ...s });
     }
   }
-  shuffleInPlace(items, uniform);
+  const items = rng.permutation(pairs.length).map((i) => pairs[i]!);
   const ids = new Set<string>();
   for (const item of items) {
     let id: string;
-    do id = hex32(uniform) + hex32(uniform);
+    do id = hex32(rng) + hex32(rng);
     while (ids.has(id));
     ids.add(id);
     item.id = id;
@@ -94,19 +87,6 @@ export function buildRateSet(sources: readonly SampleSource[], opts: RateSetOpti
     sources: sources.map((s) => ({ dir: s.dir, method: s.method, samples_sha256: s.samples_sha256 })),
     items,
   };
-}
-
-/** Write a file durably: temporary sibling, fsync, rename. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, "w");
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
 }
 
 /** Read and validate RATINGS_DIR/set.json. */
@@ -156,7 +136,6 @@ export async function prepareRateSet(
     }
     return { set: existing, reused: true };
   }
-  await mkdir(outDir, { recursive: true });
   await writeFileAtomic(join(outDir, "set.json"), `${JSON.stringify(fresh, null, 2)}\n`);
   return { set: fresh, reused: false };
 }
@@ -170,8 +149,5 @@ function fnv1a(s: string): number {
 
 /** The order one rater sees: the set's items shuffled again with seed (set seed + FNV-1a(rater)). */
 export function raterOrder(set: RateSet, rater: string): string[] {
-  return shuffleInPlace(
-    set.items.map((i) => i.id),
-    seededUniform((set.seed + fnv1a(rater)) >>> 0),
-  );
+  return new Rng((set.seed + fnv1a(rater)) >>> 0).permutation(set.items.length).map((i) => set.items[i]!.id);
 }
