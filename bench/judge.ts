@@ -4,7 +4,10 @@
  * The server runs in a worker thread so it does not share the client's event loop.
  * Prints JSON: achieved req/s as a fraction of capacity per setting (the client should not be the
  * bottleneck: aim ≥ 0.95), and CPU ms per request of this process (client and server thread together;
- * less sensitive to other load on the machine than the rates).  Run: npx tsx bench/judge.ts [--n 400]
+ * less sensitive to other load on the machine than the rates), and the server's utilisation: the
+ * time-averaged share of its slots that were busy. On a loaded machine the server's own timers run
+ * late, which lowers the rate without the client being at fault; utilisation ≈ 1 means the client kept
+ * the server saturated.  Run: npx tsx bench/judge.ts [--n 400]
  */
 import { Worker } from "node:worker_threads";
 import os from "node:os";
@@ -16,10 +19,13 @@ const { parentPort, workerData } = require("node:worker_threads");
 const http = require("node:http");
 const { capacity, delayMs } = workerData;
 let active = 0; const queue = [];
+let since = performance.now(), last = since, busy = 0;
+function account() { const now = performance.now(); busy += (active / capacity) * (now - last); last = now; }
+parentPort.on("message", (m) => { account(); if (m === "reset") { since = last; busy = 0; } else parentPort.postMessage({ utilisation: busy / (last - since) }); });
 const body = JSON.stringify({ choices: [{ index: 0, message: { role: "assistant", content: "3" }, finish_reason: "length",
   logprobs: { content: [{ token: "3", logprob: -0.3, top_logprobs: [
     { token: "3", logprob: -0.3 }, { token: "4", logprob: -1.6 }, { token: "2", logprob: -2.5 }, { token: " 3", logprob: -4 } ] }] } }] });
-function start(res) { active++; setTimeout(() => { res.writeHead(200, { "content-type": "application/json" }); res.end(body); active--; const next = queue.shift(); if (next) start(next); }, delayMs); }
+function start(res) { account(); active++; setTimeout(() => { res.writeHead(200, { "content-type": "application/json" }); res.end(body); account(); active--; const next = queue.shift(); if (next) start(next); }, delayMs); }
 const server = http.createServer((req, res) => { req.resume(); req.on("end", () => { if (active < capacity) start(res); else queue.push(res); }); });
 server.keepAliveTimeout = 60000;
 server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port));
@@ -44,17 +50,20 @@ async function run(capacity: number, delayMs: number, concurrency: number, n: nu
   const reference = image(0);
   const warm = await Promise.all(Array.from({ length: concurrency }, (_, i) => judge.judge({ kind: "pf", reference, instruction: "Raise the left arm.", generated: image(1e6 + i) })));
   if (warm.some((w) => w.error)) throw new Error(warm.find((w) => w.error)?.error);
+  worker.postMessage("reset");
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const out = await Promise.all(Array.from({ length: n }, (_, i) => judge.judge({ kind: "pf", reference, instruction: "Raise the left arm.", generated: image(i + 1) })));
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  worker.postMessage("stats");
+  const { utilisation } = await new Promise<{ utilisation: number }>((r) => worker.once("message", r));
   await judge.close();
   await worker.terminate();
   const failed = out.filter((r) => r.error).length;
   const capacityRps = (capacity * 1000) / delayMs;
   const rps = n / seconds;
-  return { capacity, delayMs, concurrency, n, failed, capacityRps, rps: +rps.toFixed(1), fractionOfCapacity: +(rps / capacityRps).toFixed(3), cpuMsPerRequest: +((cpu.user + cpu.system) / 1000 / n).toFixed(3) };
+  return { capacity, delayMs, concurrency, n, failed, capacityRps, rps: +rps.toFixed(1), fractionOfCapacity: +(rps / capacityRps).toFixed(3), cpuMsPerRequest: +((cpu.user + cpu.system) / 1000 / n).toFixed(3), serverUtilisation: +utilisation.toFixed(3) };
 }
 
 const n = arg("n", 400);

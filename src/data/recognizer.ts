@@ -458,6 +458,8 @@ export interface Recognition {
   blur: number;
   /** Residual noise std of the best fit, per channel, in [0, 1] pixel units. */
   noiseStd: number;
+  /** Squared error of every value of every attribute, all else at the estimate (for refitting calibration). */
+  sse: Record<AttributeName, number[]>;
 }
 
 /** Recognize every attribute of a [size, size, 3] image in [0, 1]. */
@@ -479,16 +481,29 @@ export function recognizeDetailed(pixels: Float32Array, size: number): Recogniti
   f.setBlur(blur);
   f.setBase(null);
   if (blur > 0) res = search(f, blurFit.p, 2);
-  const sigma2 = Math.max(res.sse / (3 * f.pixels()), SIGMA_MIN * SIGMA_MIN);
+  const residualVar = res.sse / (3 * f.pixels());
+  const sse = Object.fromEntries(ALL_ATTRIBUTES.map((a) => [a, res.scores.get(a) ?? []])) as Record<AttributeName, number[]>;
+  return { distributions: posteriors(sse, residualVar), argmax: res.est, blur, noiseStd: Math.sqrt(residualVar), sse };
+}
+
+/**
+ * p(v) ∝ exp(−(SSE_v − SSE_min) / (2 σ̂² T)) with σ̂² = max(residualVar, σ_min²): the noise model that
+ * turns the per-value squared errors into probabilities.
+ */
+export function posteriors(
+  sse: Record<AttributeName, number[]>, residualVar: number,
+  temperature = CALIBRATION_TEMPERATURE, sigmaMin = SIGMA_MIN,
+): AttributeDistributions {
+  const sigma2 = Math.max(residualVar, sigmaMin * sigmaMin);
   const dist: Record<string, Record<string, number>> = {};
   for (const a of ALL_ATTRIBUTES) {
-    const row = res.scores.get(a) ?? [];
+    const row = sse[a];
     const m = Math.min(...row);
-    const logits = row.map((e) => -(e - m) / (2 * sigma2 * CALIBRATION_TEMPERATURE));
+    const logits = row.map((e) => -(e - m) / (2 * sigma2 * temperature));
     const z = logits.reduce((acc, l) => acc + Math.exp(l), 0);
     dist[a] = Object.fromEntries(ATTRIBUTE_VALUES[a].map((v, i) => [v, Math.exp(logits[i] ?? -Infinity) / z]));
   }
-  return { distributions: dist as AttributeDistributions, argmax: res.est, blur, noiseStd: Math.sqrt(res.sse / (3 * f.pixels())) };
+  return dist as AttributeDistributions;
 }
 
 /** Probabilities per attribute value, from pixels alone. */

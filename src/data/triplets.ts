@@ -7,7 +7,8 @@ import {
   applyChanges, type AttributeChanges, type EditableAttribute, type PortraitAttributes,
 } from "./attributes.js";
 import type { Rng } from "./rng.js";
-import { visibleAttributes } from "./visibility.js";
+import { renderPortraitAt } from "./render.js";
+import { isVisible } from "./visibility.js";
 
 export type Identity = Pick<PortraitAttributes, (typeof IDENTITY_ATTRIBUTES)[number]>;
 
@@ -43,8 +44,8 @@ export function sampleTriplet(id: Identity, rng: Rng): Triplet {
       changes[a] = rng.pick(values);
     }
     const target = applyChanges(reference, changes as AttributeChanges);
-    const visible = visibleAttributes(target, Object.keys(changes) as EditableAttribute[]);
-    if (visible.size < attrs.length) continue;
+    const base = renderPortraitAt(target, 32, 2);
+    if (!attrs.every((a) => isVisible(a, target, base))) continue;
     return { reference, target, changes: changes as AttributeChanges };
   }
 }

@@ -26,8 +26,18 @@ export function isVisible(a: AttributeName, p: PortraitAttributes, base: Float32
   return true;
 }
 
-/** The set of visible attributes of a portrait. */
+const memo = new Map<string, Set<AttributeName>>();
+const MEMO_MAX = 20_000;
+
+/** The set of visible attributes of a portrait (memoised: the same targets are scored again and again). */
 export function visibleAttributes(p: PortraitAttributes, among: readonly AttributeName[] = ALL_ATTRIBUTES): Set<AttributeName> {
-  const base = renderPortraitAt(p, SIZE, 2);
-  return new Set(among.filter((a) => isVisible(a, p, base)));
+  const key = ALL_ATTRIBUTES.map((a) => p[a]).join(",");
+  let all = memo.get(key);
+  if (!all) {
+    const base = renderPortraitAt(p, SIZE, 2);
+    all = new Set(ALL_ATTRIBUTES.filter((a) => isVisible(a, p, base)));
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(key, all);
+  }
+  return new Set(among.filter((a) => all.has(a)));
 }

@@ -2,7 +2,6 @@
  * Percentile bootstrap confidence intervals with a seeded generator, so that a CI is reproducible from
  * the seed recorded beside it. The statistic sees a resample as an index array into the original units.
  */
-import { Rng } from "../runtime/rng.js";
 
 export interface BootstrapOptions {
   /** Number of resamples (default 2000). */
@@ -18,6 +17,21 @@ export interface Estimate {
   value: number | null;
   ci95: [number, number] | null;
   n: number;
+}
+
+/**
+ * mulberry32, the resampling stream (uniforms in [0, 1)). It is kept here rather than runtime's Rng so
+ * that intervals already recorded with a seed stay reproducible (test/eval/summary.test.ts re-derives them).
+ */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** Linear-interpolated quantile (type 7) of an ascending-sorted array. */
@@ -43,11 +57,11 @@ export function bootstrapCi(
   const resamples = opts.resamples ?? 2000;
   const level = opts.level ?? 0.95;
   if (n < 2 || resamples < 1) return null;
-  const rng = new Rng(opts.seed ?? 0);
+  const uniform = mulberry32(opts.seed ?? 0);
   const idx = new Uint32Array(n);
   const stats: number[] = [];
   for (let r = 0; r < resamples; r++) {
-    for (let i = 0; i < n; i++) idx[i] = Math.floor(rng.uniform() * n);
+    for (let i = 0; i < n; i++) idx[i] = Math.floor(uniform() * n);
     const s = statistic(idx);
     if (Number.isFinite(s)) stats.push(s);
   }

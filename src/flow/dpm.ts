@@ -48,8 +48,8 @@ export function dpm2mStep(
   return xFirst.add(d1.mul(0.5 * c));
 }
 
-/** Integrates from `x1` at grid[0] = 1 to the last grid time. Consumes `x1`. */
-export function sampleDpm2m(velocity: VelocityFn, x1: JaxArray, grid: readonly number[]): JaxArray {
+/** Integrates from `x1` at grid[0] = 1 to the last grid time, one awaited step at a time. Consumes `x1`. */
+export async function sampleDpm2m(velocity: VelocityFn, x1: JaxArray, grid: readonly number[]): Promise<JaxArray> {
   let x = x1;
   let prev: { m1: JaxArray; sPrev: number } | null = null;
   for (let i = 0; i + 1 < grid.length; i++) {
@@ -58,6 +58,7 @@ export function sampleDpm2m(velocity: VelocityFn, x1: JaxArray, grid: readonly n
     const keep = m0.ref;
     x = dpm2mStep(x, m0, prev, s, grid[i + 1] as number);
     prev = { m1: keep, sPrev: s };
+    await x.blockUntilReady();
   }
   prev?.m1.dispose();
   return x;

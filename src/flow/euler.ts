@@ -10,13 +10,17 @@ export function eulerStep(xt: JaxArray, v: JaxArray, t: number, tNext: number): 
   return xt.add(v.mul(tNext - t));
 }
 
-/** Integrates from `x1` (noise at grid[0] = 1) to the last grid time (0). Consumes `x1`. */
-export function sampleEuler(velocity: VelocityFn, x1: JaxArray, grid: readonly number[]): JaxArray {
+/**
+ * Integrates from `x1` (noise at grid[0] = 1) to the last grid time (0). Consumes `x1`.
+ * Waits for each step to finish, so lazily queued work does not pile up across steps.
+ */
+export async function sampleEuler(velocity: VelocityFn, x1: JaxArray, grid: readonly number[]): Promise<JaxArray> {
   let x = x1;
   for (let i = 0; i + 1 < grid.length; i++) {
     const t = grid[i] as number;
     const v = velocity(x.ref, t);
     x = eulerStep(x, v, t, grid[i + 1] as number);
+    await x.blockUntilReady();
   }
   return x;
 }

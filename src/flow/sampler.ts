@@ -6,7 +6,8 @@
  * A stochastic window (Flow-GRPO-Fast / MixGRPO) makes only steps [start, start + size) stochastic;
  * every other step is an Euler ODE step. Noise comes from jax-js PRNG keys, one split per grid
  * step, so a rollout is a pure function of (x1, key) and the window does not change the noise of
- * the steps it keeps.
+ * the steps it keeps. Each step is awaited before the next is queued (a long lazy chain of
+ * eager jax-js ops costs super-linear time).
  */
 import { np, random, type JaxArray } from "../runtime/jax.js";
 import { cpsTransition } from "./cps.js";
@@ -20,7 +21,12 @@ export type OdeSolver = "euler" | "dpm2m";
 export type SdeKind = "flow-sde" | "cps";
 
 /** Deterministic sampling from noise `x1` (at grid[0] = 1) down the grid. Consumes `x1`. */
-export function sampleOde(velocity: VelocityFn, x1: JaxArray, grid: readonly number[], solver: OdeSolver): JaxArray {
+export function sampleOde(
+  velocity: VelocityFn,
+  x1: JaxArray,
+  grid: readonly number[],
+  solver: OdeSolver,
+): Promise<JaxArray> {
   return solver === "euler" ? sampleEuler(velocity, x1, grid) : sampleDpm2m(velocity, x1, grid);
 }
 
@@ -66,13 +72,13 @@ function isStochastic(kind: SdeKind, noiseLevel: number, tNext: number): boolean
  * Stochastic rollout from `x1` down `grid`. Consumes `x1` and `key`. The caller owns every array
  * in the result (dispose `x0` and each record's `xt`, `xNext`, `logProb`).
  */
-export function sampleSde(
+export async function sampleSde(
   velocity: VelocityFn,
   x1: JaxArray,
   grid: readonly number[],
   key: JaxArray,
   opts: SdeOptions,
-): SdeRollout {
+): Promise<SdeRollout> {
   const n = grid.length - 1;
   const { start = 0, size = n } = opts.window ?? {};
   const keys = np.split(random.split(key, n), n, 0);
@@ -86,6 +92,7 @@ export function sampleSde(
     if (i < start || i >= start + size) {
       k.dispose();
       x = eulerStep(x, v, t, tNext);
+      await x.blockUntilReady();
       continue;
     }
     const xt = x;
@@ -100,6 +107,7 @@ export function sampleSde(
       xt.dispose();
     }
     x = xNext;
+    await x.blockUntilReady();
   }
   return { x0: x, steps };
 }

@@ -12,24 +12,44 @@ export interface Weights {
   loraScale: number;
 }
 
-/** `nn.Linear` in diffusers layout (W [out, in]) plus LoRA if the module is targeted. x: [..., in]. */
-export function linear(w: Weights, x: JaxArray, name: string): JaxArray {
-  const weight = w.p.take(`${name}.weight`);
+/**
+ * Effective weight and bias of a Linear in diffusers layout (W [out, in]). A targeted LoRA is merged
+ * in weight space inside the trace, W + (α/r)·B A: for these small widths that costs out·in·r
+ * multiply-adds instead of rows·(in+out)·r, gives the same gradients, and lets projections fuse.
+ */
+function effectiveWeight(w: Weights, name: string): [JaxArray, JaxArray] {
+  let weight = w.p.take(`${name}.weight`);
   const bias = w.p.take(`${name}.bias`);
-  const [outF, inF] = weight.shape as [number, number];
-  const lead = x.shape.slice(0, -1);
-  const x2 = x.reshape([-1, inF]);
   const aName = `${name}.lora_A.weight`;
-  let y: JaxArray;
   if (w.lora?.has(aName)) {
     const a = w.lora.take(aName);
     const b = w.lora.take(`${name}.lora_B.weight`);
-    const down = np.matmul(x2.ref, a.transpose()).mul(w.loraScale); // [n, r]
-    y = np.matmul(x2, weight.transpose()).add(np.matmul(down, b.transpose()));
-  } else {
-    y = np.matmul(x2, weight.transpose());
+    weight = weight.add(np.matmul(b, a).mul(w.loraScale));
   }
-  return y.add(bias).reshape([...lead, outF]);
+  return [weight, bias];
+}
+
+/** `nn.Linear` (y = x Wᵀ + b, LoRA included). x: [..., in]. */
+export function linear(w: Weights, x: JaxArray, name: string): JaxArray {
+  return fusedLinear(w, x, [name])[0]!;
+}
+
+/**
+ * Several Linears reading the same input, computed as ONE matmul with their weights stacked along
+ * `out` (FLUX's fused qkv / linear1), then split back. Returns one output per name.
+ */
+export function fusedLinear(w: Weights, x: JaxArray, names: string[]): JaxArray[] {
+  const parts = names.map((n) => effectiveWeight(w, n));
+  const weight = parts.length === 1 ? parts[0]![0] : np.concatenate(parts.map((p) => p[0]), 0);
+  const bias = parts.length === 1 ? parts[0]![1] : np.concatenate(parts.map((p) => p[1]), 0);
+  const [outF, inF] = weight.shape as [number, number];
+  const lead = x.shape.slice(0, -1);
+  const y = np.matmul(x.reshape([-1, inF]), weight.transpose()).add(bias).reshape([...lead, outF]);
+  if (parts.length === 1) return [y];
+  const cuts: number[] = [];
+  let acc = 0;
+  for (const p of parts.slice(0, -1)) cuts.push((acc += p[0].shape[0]!));
+  return np.split(y, cuts, -1);
 }
 
 export function silu(x: JaxArray): JaxArray {
@@ -38,7 +58,8 @@ export function silu(x: JaxArray): JaxArray {
 
 /** GELU, tanh approximation (as FLUX), in its exactly equal sigmoid form x·σ(2c(x + 0.044715x³)), c = √(2/π). */
 export function gelu(x: JaxArray): JaxArray {
-  const inner = x.ref.add(np.power(x.ref, 3).mul(0.044715)).mul(1.5957691216057308);
+  const cube = x.ref.mul(x.ref).mul(x.ref);
+  const inner = x.ref.add(cube.mul(0.044715)).mul(1.5957691216057308);
   return x.mul(nn.sigmoid(inner));
 }
 

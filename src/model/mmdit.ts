@@ -10,17 +10,19 @@
 import { np, type JaxArray } from "../runtime/jax.js";
 import type { ModelConfig } from "./config.js";
 import { attention } from "./attention.js";
-import { gelu, layerNorm, linear, mlpEmbedder, modulate, modulation, rmsNorm, silu, timestepEmbedding, toHeads, type Weights } from "./layers.js";
+import { fusedLinear, gelu, layerNorm, linear, mlpEmbedder, modulate, modulation, rmsNorm, silu, timestepEmbedding, toHeads, type Weights } from "./layers.js";
 import { applyRope, type RopeTables } from "./rope.js";
 
 type Qkv = [JaxArray, JaxArray, JaxArray];
 
 /** q, k, v of one stream in heads layout, with QK-RMSNorm. */
+function headsQkv(w: Weights, [q, k, v]: JaxArray[], norms: [string, string], heads: number): Qkv {
+  return [rmsNorm(toHeads(q!, heads), w.p.take(norms[0])), rmsNorm(toHeads(k!, heads), w.p.take(norms[1])), toHeads(v!, heads)];
+}
+
+/** q, k, v of one stream in heads layout (one fused matmul), with QK-RMSNorm. */
 function projectQkv(w: Weights, x: JaxArray, names: [string, string, string], norms: [string, string], heads: number): Qkv {
-  const q = rmsNorm(toHeads(linear(w, x.ref, names[0]), heads), w.p.take(norms[0]));
-  const k = rmsNorm(toHeads(linear(w, x.ref, names[1]), heads), w.p.take(norms[1]));
-  const v = toHeads(linear(w, x, names[2]), heads);
-  return [q, k, v];
+  return headsQkv(w, fusedLinear(w, x, names), norms, heads);
 }
 
 function ropeAttention([q, k, v]: Qkv, rope: RopeTables): JaxArray {
@@ -61,9 +63,10 @@ function singleBlock(w: Weights, i: number, x: JaxArray, vecAct: JaxArray, c: Mo
   const b = `single_transformer_blocks.${i}`;
   const [sh, sc, g] = modulation(w, vecAct, `${b}.norm.linear`, 3) as [JaxArray, JaxArray, JaxArray];
   const xn = modulate(layerNorm(x.ref), sh, sc);
-  const mlp = gelu(linear(w, xn.ref, `${b}.proj_mlp`));
-  const attn = ropeAttention(projectQkv(w, xn, [`${b}.attn.to_q`, `${b}.attn.to_k`, `${b}.attn.to_v`], [`${b}.attn.norm_q.weight`, `${b}.attn.norm_k.weight`], c.heads), rope);
-  return x.add(linear(w, np.concatenate([attn, mlp], -1), `${b}.proj_out`).mul(g));
+  // BFL's linear1 = [to_q; to_k; to_v; proj_mlp] as one matmul.
+  const [q, k, v, mlpIn] = fusedLinear(w, xn, [`${b}.attn.to_q`, `${b}.attn.to_k`, `${b}.attn.to_v`, `${b}.proj_mlp`]);
+  const attn = ropeAttention(headsQkv(w, [q!, k!, v!], [`${b}.attn.norm_q.weight`, `${b}.attn.norm_k.weight`], c.heads), rope);
+  return x.add(linear(w, np.concatenate([attn, gelu(mlpIn!)], -1), `${b}.proj_out`).mul(g));
 }
 
 /**

@@ -1,6 +1,5 @@
 /** The synthetic judge and embedder wired to the benchmark's recognizer and instruction parser. */
-import { parseInstruction } from "../data/index.js";
-import { recognize } from "../data/recognizer.js";
+import { parseInstruction, recognize } from "../data/index.js";
 import { SyntheticEmbedder } from "./synthetic-embedder.js";
 import { SyntheticJudge, type SyntheticJudgeOptions } from "./synthetic-judge.js";
 

@@ -57,7 +57,7 @@ describe("checkpoints", () => {
     await rejects(loadCheckpoint(dir, { expectConfig: { ...presetConfig("tiny"), hidden: 64, ropeAxes: [8, 12, 12] } }), /field hidden is 32, expected 64/);
     const file = join(dir, "model.safetensors");
     const bytes = readFileSync(file);
-    bytes[bytes.length - 5] ^= 0xff;
+    bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0xff;
     writeFileSync(file, bytes);
     await rejects(loadCheckpoint(dir), /model\.safetensors does not match its SHA-256/);
     truncateSync(file, 1000);

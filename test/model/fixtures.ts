@@ -31,7 +31,7 @@ export function makeBatch(m: EditModel, B: number, seed: number): HostBatch {
 }
 
 /** Device arrays of the batch, in the order the loss takes them: x0, x1, t, ref, text. */
-export function batchArrays(m: EditModel, b: HostBatch): JaxArray[] {
+export function batchArrays(m: EditModel, b: HostBatch): [JaxArray, JaxArray, JaxArray, JaxArray, JaxArray] {
   const shape = [b.B, m.tokensPerImage, m.tokenDim];
   return [
     np.array(b.x0, { shape }),

@@ -171,6 +171,18 @@ describe("rate: the page in headless Chromium", () => {
     expect(meta.width).toBe(1100);
     if (process.env.PORTRAITRL_RATE_SCREENSHOT) copyFileSync(shot, process.env.PORTRAITRL_RATE_SCREENSHOT);
     await page.keyboard.press("Backspace");
+    const fifth = await rate(3, 0, 5);
+    given[fifth] = [3, 0];
+    const sixth = await rate(2, 4, 6);
+    expect(await page.isVisible("#done")).toBe(true);
+    expect(await page.isVisible("#main")).toBe(false);
+    await page.keyboard.press("u");
+    await waitFor(5);
+    expect(await shownItem()).toBe(sixth);
+    expect(await page.isVisible("#main")).toBe(true);
+    await rate(4, 4, 6);
+    given[sixth] = [4, 4];
+    expect(await page.isVisible("#done")).toBe(true);
 
     // method names and sample paths never reach the page: not in any URL or any body it fetched
     await Promise.all(pending);
@@ -207,9 +219,9 @@ describe("rate: the page in headless Chromium", () => {
     // the JSONL holds exactly what was given, in order, with the undo
     const file = join(out, "alice.jsonl");
     const events = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Event);
-    expect(events.map((e) => e.type)).toEqual(["session", "rating", "rating", "rating", "undo", "rating", "rating"]);
+    expect(events.map((e) => e.type)).toEqual(["session", "rating", "rating", "rating", "undo", "rating", "rating", "rating", "rating", "undo", "rating"]);
     expect(events.filter((e) => e.type === "rating").map((e) => [e.item, e.dp, e.pf])).toEqual([
-      [first, 3, 2], [second, 4, 1], [third, 2, 2], [third, 0, 4], [fourth, 1, 3],
+      [first, 3, 2], [second, 4, 1], [third, 2, 2], [third, 0, 4], [fourth, 1, 3], [fifth, 3, 0], [sixth, 2, 4], [sixth, 4, 4],
     ]);
     expect(events[4]).toMatchObject({ type: "undo", item: third, rater: "alice" });
 
@@ -226,32 +238,32 @@ describe("rate: the page in headless Chromium", () => {
       methods: { method: string; n_ratings: number; human_dp: { value: number | null }; human_pf: { value: number | null } }[];
       raters: { name: string; rated: number; total: number }[];
     };
-    expect(summary.raters).toEqual([{ name: "alice", rated: 4, total: 6, skipped_lines: [] }]);
+    expect(summary.raters).toEqual([{ name: "alice", rated: 6, total: 6, skipped_lines: [] }]);
     for (const m of summary.methods) {
       expect(METHODS).toContain(m.method);
-      if (m.n_ratings === 0) continue;
+      expect(m.n_ratings).toBe(3);
       expect(m.human_dp.value).toBeCloseTo(expected(m.method, 0), 12);
       expect(m.human_pf.value).toBeCloseTo(expected(m.method, 1), 12);
       expect(sum.stdout).toContain(`${m.method} `);
     }
-    expect(summary.methods.reduce((a, m) => a + m.n_ratings, 0)).toBe(4);
+    expect(summary.methods.map((m) => m.method).sort()).toEqual([...METHODS].sort());
 
     // a corrupt line: reported with its line number, skipped, the file left as it was
     appendFileSync(file, "{garbage\n");
     const before = readFileSync(file);
     const again = await runCli(["rate", "--summary", out, "--resamples", "50"]);
     expect(again.code).toBe(0);
-    expect(again.stderr).toContain(`${file}:8: not JSON`);
+    expect(again.stderr).toContain(`${file}:12: not JSON`);
     expect(readFileSync(file).equals(before)).toBe(true);
 
     // restart: the rater continues where they were, despite the corrupt line
     const restart = cli(["rate", "--samples", ...dirs, "--rater", "alice", "--port", "0", "--out", out, "--seed", "3"]);
     const restartDone = finished(restart);
-    await new Promise<void>((done) => restart.stdout!.on("data", (c: Buffer) => c.toString().includes("has rated 4/6") && done()));
+    await new Promise<void>((done) => restart.stdout!.on("data", (c: Buffer) => c.toString().includes("has rated 6/6") && done()));
     restart.kill("SIGINT");
     const r = await restartDone;
     expect(r.code).toBe(130);
-    expect(r.stderr).toContain(`${file}:8: not JSON`);
+    expect(r.stderr).toContain(`${file}:12: not JSON`);
   });
 
   it("bad input: one line and a non-zero exit", async () => {

@@ -131,7 +131,7 @@ describe("portraitrl judge", () => {
   it("a server down at start: one line naming it, exit 1 (the real binary)", async () => {
     const dead = await startFakeServer(() => ({}));
     await dead.close();
-    const r = spawnSync("npx", ["tsx", "src/cli/main.ts", "judge", "--data", data, "--images", copies, "--out", join(root, "d.jsonl"), "--judge-url", dead.url, "--judge-model", "m"], { encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "judge", "--data", data, "--images", copies, "--out", join(root, "d.jsonl"), "--judge-url", dead.url, "--judge-model", "m"], { encoding: "utf8" });
     expect(r.status).toBe(1);
     const lines = r.stderr.trim().split("\n");
     expect(lines.length).toBe(1);

@@ -2,13 +2,15 @@
  * A labelled set of edits of varied quality for the synthetic judge: each generated image is a render of
  * a mixture of reference and target attributes (requested changes followed with probability p_follow,
  * identity attributes kept with probability p_detail, a few untouched pose attributes drifting), some
- * exact copies of the reference, some blurred and noisy. Ground truth comes from the attributes.
+ * exact copies of the reference, some blurred and noisy. Two ground truths: the benchmark's metrics
+ * (scoreEdit: gtDetail, gtPose, read from the image by the recognizer) and the exact attributes that
+ * were rendered.
  */
-import { EDITABLE_ATTRIBUTES, IDENTITY_ATTRIBUTES, ATTRIBUTE_VALUES, DETAIL_WEIGHTS, Rng, renderPortrait, writeInstruction } from "../../src/data/index.js";
+import {
+  ATTRIBUTE_VALUES, DETAIL_WEIGHTS, EDITABLE_ATTRIBUTES, IDENTITY_ATTRIBUTES, Rng, degrade, renderPortrait, scoreEdit, visibleAttributes, writeInstruction,
+} from "../../src/data/index.js";
 import type { AttributeChanges, AttributeName, PortraitAttributes } from "../../src/data/index.js";
-import { degrade } from "../../src/data/degrade.js";
 import { sampleIdentity, sampleTriplet } from "../../src/data/triplets.js";
-import { visibleAttributes } from "../../src/data/visibility.js";
 import type { Image } from "../../src/reward/index.js";
 
 export interface LabelledEdit {
@@ -17,10 +19,12 @@ export interface LabelledEdit {
   instruction: string;
   copy: boolean;
   degraded: boolean;
-  /** Ground truth: weighted share of the identity attributes kept (visible in both images). */
+  /** scoreEdit's gtDetail and gtPose. */
   dp: number;
-  /** Ground truth: share of the requested changes achieved. */
   pf: number;
+  /** From the rendered attributes: weighted share of the identity attributes kept (visible in both images), share of the requested changes achieved. */
+  dpAttr: number;
+  pfAttr: number;
 }
 
 const other = (rng: Rng, a: AttributeName, not: string): string => rng.pick((ATTRIBUTE_VALUES[a] as readonly string[]).filter((v) => v !== not));
@@ -63,7 +67,12 @@ export function labelledSet(n: number, seed: number, size = 32): LabelledEdit[] 
     let pixels = renderPortrait(g, size);
     const degraded = rng.next() < 0.3;
     if (degraded) pixels = degrade(pixels, size, rng, rng.pick([0.5, 1]), rng.pick([0.03, 0.08]));
-    out.push({ reference: img(renderPortrait(reference, size)), generated: img(pixels), instruction, copy, degraded, ...groundTruth(reference, target, changes, g) });
+    const metrics = scoreEdit(pixels, { id: String(i), attributes: { reference, target, changes } }, size);
+    const exact = groundTruth(reference, target, changes, g);
+    out.push({
+      reference: img(renderPortrait(reference, size)), generated: img(pixels), instruction, copy, degraded,
+      dp: metrics.gtDetail, pf: metrics.gtPose, dpAttr: exact.dp, pfAttr: exact.pf,
+    });
   }
   return out;
 }

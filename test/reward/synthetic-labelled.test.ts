@@ -16,6 +16,8 @@ function check(set: readonly LabelledEdit[], dp: number[], pf: number[]): void {
   expect(pf.every(Number.isFinite)).toBe(true);
   expect(spearman(dp, set.map((e) => e.dp))).toBeGreaterThanOrEqual(0.8);
   expect(spearman(pf, set.map((e) => e.pf))).toBeGreaterThanOrEqual(0.8);
+  expect(spearman(dp, set.map((e) => e.dpAttr))).toBeGreaterThanOrEqual(0.8);
+  expect(spearman(pf, set.map((e) => e.pfAttr))).toBeGreaterThanOrEqual(0.8);
   const copies = set.map((e, i) => i).filter((i) => set[i]!.copy && !set[i]!.degraded);
   expect(copies.length).toBeGreaterThan(0);
   for (const i of copies) {
@@ -25,7 +27,7 @@ function check(set: readonly LabelledEdit[], dp: number[], pf: number[]): void {
 }
 
 describe("synthetic judge on a labelled set of edits (recognizer and parser of the benchmark)", () => {
-  it("120 edits: Spearman ≥ 0.8 with ground truth for DP and PF; copies get high DP and low PF", async () => {
+  it("120 edits: Spearman ≥ 0.8 with the ground-truth metrics (scoreEdit) and the rendered attributes, for DP and PF; copies get high DP and low PF", async () => {
     const set = labelledSet(120, 42);
     const { dp, pf } = await judgeAll(set);
     check(set, dp, pf);
@@ -44,6 +46,7 @@ describe.runIf(process.env.PORTRAITRL_SLOW === "1")("synthetic judge on 500 labe
     const set = labelledSet(500, 42);
     const { dp, pf } = await judgeAll(set);
     check(set, dp, pf);
-    process.stdout.write(`spearman dp ${spearman(dp, set.map((e) => e.dp)).toFixed(3)} pf ${spearman(pf, set.map((e) => e.pf)).toFixed(3)}\n`);
+    const r = (a: number[], b: number[]): string => spearman(a, b).toFixed(3);
+    process.stdout.write(`spearman vs scoreEdit: dp ${r(dp, set.map((e) => e.dp))} pf ${r(pf, set.map((e) => e.pf))}; vs rendered attributes: dp ${r(dp, set.map((e) => e.dpAttr))} pf ${r(pf, set.map((e) => e.pfAttr))}\n`);
   });
 });

@@ -2,6 +2,7 @@
  * The blinded rating set: every (method, sample) pair becomes an item with an opaque random id, in a
  * seeded shuffled order. set.json keeps the mapping back to methods; it is never served to the page.
  */
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -121,13 +122,8 @@ export async function prepareRateSet(
   opts: RateSetOptions,
 ): Promise<{ set: RateSet; reused: boolean }> {
   const fresh = buildRateSet(sources, opts);
-  let existing: RateSet | null = null;
-  try {
-    existing = await readRateSet(outDir);
-  } catch (err) {
-    if (!(err instanceof UserError && err.message.includes("not found"))) throw err;
-  }
-  if (existing !== null) {
+  if (existsSync(join(outDir, "set.json"))) {
+    const existing = await readRateSet(outDir);
     if (existing.seed !== opts.seed || existing.limit !== opts.limit || !sameSources(existing.sources, fresh.sources)) {
       throw new UserError(
         `${join(outDir, "set.json")}: prepared from other samples, seed or limit (seed ${existing.seed}, limit ${existing.limit}, ${existing.sources.length} folders); pass another --out`,

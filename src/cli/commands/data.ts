@@ -1,0 +1,115 @@
+/**
+ * `portraitrl data …`: the synthetic benchmark and dataset folders.
+ *   data synth --out DIR --identities N --per-identity K --size S --seed X [--test-identities M]
+ *   data check DIR                  validate every record and image; one line per problem, exit 1
+ *   data stats DIR [--limit N]      JSON: counts, balance, parse-back, copy/oracle ground-truth scores
+ *   data sheet DIR --out PNG        contact sheet of triplets with their instructions
+ */
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { UserError } from "../../runtime/errors.js";
+import { formatProblem, loadDataset, synthesizeDataset, validateDataset, type Split } from "../../data/index.js";
+import { datasetStats } from "../../data/stats.js";
+import { contactSheet } from "../../data/sheet.js";
+
+function int(flag: string, v: string | undefined, fallback?: number): number {
+  if (v === undefined) {
+    if (fallback === undefined) throw new UserError(`${flag} is required`);
+    return fallback;
+  }
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag}: expected a non-negative integer, got "${v}"`);
+  return n;
+}
+
+async function requireDir(dir: string): Promise<void> {
+  const s = await stat(dir).catch(() => null);
+  if (!s?.isDirectory()) throw new UserError(`${dir}: not a dataset folder`, 1);
+}
+
+/** Image size of a dataset: --size, else dataset.json's config.size, else 32. */
+async function datasetSize(dir: string, flag: string | undefined): Promise<number> {
+  if (flag !== undefined) return int("--size", flag);
+  try {
+    const meta = JSON.parse(await readFile(join(dir, "dataset.json"), "utf8")) as { config?: { size?: unknown } };
+    if (typeof meta.config?.size === "number") return meta.config.size;
+  } catch {
+    // No dataset.json: not written by `data synth`; fall back to the default size.
+  }
+  return 32;
+}
+
+function split(v: string): Split {
+  if (v !== "train" && v !== "test") throw new UserError(`--split: expected train or test, got "${v}"`);
+  return v;
+}
+
+export function registerData(program: Command): void {
+  const data = program.command("data").description("the synthetic CHEESE-like benchmark and dataset folders");
+
+  data
+    .command("synth")
+    .description("render a synthetic dataset folder (train.jsonl, test.jsonl, images/, dataset.json)")
+    .requiredOption("--out <dir>", "new output folder")
+    .option("--identities <n>", "training identities", "300")
+    .option("--per-identity <k>", "triplets per training identity", "3")
+    .option("--test-identities <m>", "test identities, one triplet each (default: ceil(identities / 6))")
+    .option("--size <s>", "image size in pixels (multiple of 8; 32 or 64)", "32")
+    .option("--seed <x>", "random seed", "0")
+    .action(async (o: { out: string; identities: string; perIdentity: string; testIdentities?: string; size: string; seed: string }) => {
+      const summary = await synthesizeDataset({
+        out: o.out,
+        identities: int("--identities", o.identities),
+        perIdentity: int("--per-identity", o.perIdentity),
+        size: int("--size", o.size),
+        seed: int("--seed", o.seed),
+        ...(o.testIdentities !== undefined ? { testIdentities: int("--test-identities", o.testIdentities) } : {}),
+      });
+      process.stdout.write(JSON.stringify(summary) + "\n");
+    });
+
+  data
+    .command("check")
+    .description("validate every record and image of a dataset folder; exit 1 listing the problems")
+    .argument("<dir>", "dataset folder")
+    .action(async (dir: string) => {
+      await requireDir(dir);
+      const v = await validateDataset(dir);
+      if (!v.splits.train && !v.splits.test) throw new UserError(`${dir}: no train.jsonl, test.jsonl or *_metadata.jsonl`, 1);
+      if (v.problems.length > 0) {
+        for (const p of v.problems) process.stderr.write(`${formatProblem(p)}\n`);
+        throw new UserError(`${v.problems.length} problem${v.problems.length === 1 ? "" : "s"} in ${dir}`, 1);
+      }
+      const counts = Object.fromEntries(Object.entries(v.splits).map(([k, r]) => [k, r.length]));
+      process.stdout.write(JSON.stringify({ ok: true, records: counts, formats: v.formats }) + "\n");
+    });
+
+  data
+    .command("stats")
+    .description("JSON: counts, attribute balance, instruction parse-back, ground-truth scores of copy-reference and oracle-target")
+    .argument("<dir>", "dataset folder")
+    .option("--size <s>", "image size (default: dataset.json, else 32)")
+    .option("--limit <n>", "score at most N records per split")
+    .action(async (dir: string, o: { size?: string; limit?: string }) => {
+      await requireDir(dir);
+      const size = await datasetSize(dir, o.size);
+      const stats = await datasetStats(dir, size, o.limit === undefined ? Infinity : int("--limit", o.limit));
+      process.stdout.write(JSON.stringify({ dir, size, splits: stats }, null, 2) + "\n");
+    });
+
+  data
+    .command("sheet")
+    .description("draw a contact sheet of triplets (reference | target | instruction) to a PNG")
+    .argument("<dir>", "dataset folder")
+    .requiredOption("--out <png>", "output PNG")
+    .option("--split <split>", "train or test", "test")
+    .option("--n <n>", "number of triplets", "16")
+    .option("--size <s>", "image size (default: dataset.json, else 32)")
+    .action(async (dir: string, o: { out: string; split: string; n: string; size?: string }) => {
+      await requireDir(dir);
+      const recs = (await loadDataset(dir, split(o.split))).slice(0, int("--n", o.n));
+      await contactSheet(recs, await datasetSize(dir, o.size), o.out);
+      process.stdout.write(JSON.stringify({ out: o.out, triplets: recs.length }) + "\n");
+    });
+}

@@ -1,0 +1,106 @@
+/**
+ * `portraitrl eval --ckpt C --data DIR --split test --out EVAL_DIR [judge flags] [--clip-model DIR
+ * --dino-model DIR --samples N --steps S --seed X --method LABEL]`: one image per test record with fixed
+ * per-record seeds, scored by the judge, the synthetic ground truth and CLIP/DINO; writes an eval folder
+ * (scratch/FORMATS.md). `--editor copy-reference|oracle-target` evaluates the trivial editors instead.
+ */
+import { dirname, join, resolve } from "node:path";
+import type { Command } from "commander";
+import { runEval, type EditorChoice } from "../../eval/run-eval.js";
+import { UserError } from "../../runtime/errors.js";
+import { addJudgeOptions, judgeConfigFrom } from "./judge.js";
+
+interface EvalCliOptions {
+  ckpt?: string;
+  editor: string;
+  data: string;
+  split: string;
+  out: string;
+  clipModel?: string;
+  dinoModel?: string;
+  samples?: string;
+  steps: string;
+  seed: string;
+  method?: string;
+  batchSize: string;
+  size?: string;
+  overwrite?: boolean;
+  judgeUrl: string[];
+  judgeModel?: string;
+  levels: string;
+  prompts?: string;
+  topLogprobs: string;
+  minMass: string;
+  judgeConcurrency: string;
+  judgeTimeout: string;
+  judgeRetries: string;
+  judgeApiKeyEnv: string;
+  judgeTextFallback?: boolean;
+  judgeMinSide: string;
+  cache?: string | false;
+}
+
+function int(flag: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min) throw new UserError(`${flag} ${JSON.stringify(text)}: expected an integer >= ${min}`);
+  return n;
+}
+
+function editorChoice(o: EvalCliOptions): EditorChoice {
+  if (o.editor === "checkpoint") {
+    if (!o.ckpt) throw new UserError("--ckpt DIR is required (or --editor copy-reference|oracle-target)");
+    return { kind: "checkpoint", ckpt: o.ckpt };
+  }
+  if (o.ckpt) throw new UserError(`--ckpt and --editor ${o.editor} exclude each other`);
+  if (o.editor === "copy-reference" || o.editor === "oracle-target") return { kind: o.editor };
+  throw new UserError(`--editor ${JSON.stringify(o.editor)}: expected checkpoint, copy-reference or oracle-target`);
+}
+
+export function registerEval(program: Command): void {
+  const cmd = program
+    .command("eval")
+    .description("generate one image per record of a split and write an eval folder: judge DP/PF, ground truth (synthetic data), CLIP-I/DINO-I/CLIP-T, each with mean and bootstrap 95% CI")
+    .option("--ckpt <dir>", "model checkpoint folder")
+    .option("--editor <kind>", "checkpoint | copy-reference | oracle-target (the last two need no --ckpt)", "checkpoint")
+    .requiredOption("--data <dir>", "dataset folder (DESIGN §7)")
+    .option("--split <split>", "train or test", "test")
+    .requiredOption("--out <dir>", "eval folder to write (eval.json, samples.jsonl, images/)")
+    .option("--clip-model <dir>", "local CLIP ONNX folder (transformers.js layout) for clip_i and clip_t")
+    .option("--dino-model <dir>", "local DINOv2 ONNX folder for dino_i")
+    .option("--samples <n>", "evaluate only the first N records")
+    .option("--steps <n>", "sampling steps (Euler, FLUX shift)", "6")
+    .option("--seed <n>", "eval seed: with each record id it fixes the record's noise; also seeds the bootstrap", "0")
+    .option("--method <label>", "label stored in eval.json (e.g. sft, naspo)")
+    .option("--batch-size <n>", "records per generation batch", "32")
+    .option("--size <px>", "image side for copy-reference / oracle-target (default: the records' size)")
+    .option("--overwrite", "replace an existing --out folder");
+  addJudgeOptions(cmd).action(async (o: EvalCliOptions) => {
+    const editor = editorChoice(o);
+    const out = resolve(o.out);
+    const samples = int("--samples", o.samples, 1);
+    const size = int("--size", o.size, 1);
+    await runEval({
+      data: o.data,
+      split: o.split,
+      out,
+      editor,
+      judge: judgeConfigFrom(o, join(dirname(out), "judge-cache.jsonl")),
+      clipModel: o.clipModel ?? null,
+      dinoModel: o.dinoModel ?? null,
+      ...(samples !== undefined ? { samples } : {}),
+      steps: int("--steps", o.steps, 1)!,
+      seed: int("--seed", o.seed, 0)!,
+      ...(o.method !== undefined ? { method: o.method } : {}),
+      batchSize: int("--batch-size", o.batchSize, 1)!,
+      ...(size !== undefined ? { size } : {}),
+      overwrite: o.overwrite === true,
+    }).then((folder) => {
+      const m = folder.eval.metrics;
+      const fmt = (k: keyof typeof m) => (m[k].mean === null ? "null" : m[k].mean!.toFixed(4));
+      process.stdout.write(
+        `${JSON.stringify({ out: folder.dir, n: folder.samples.length, metrics: Object.fromEntries(Object.keys(m).map((k) => [k, fmt(k as keyof typeof m)])) })}\n`,
+      );
+    });
+  });
+}

@@ -1,0 +1,231 @@
+/**
+ * The RL training configuration: presets (`paper`, `cpu`, `tiny`), a YAML override file and command-line
+ * flags, merged in that order and validated with zod. Errors are one line (source, field, what) and exit 2.
+ *
+ * - paper: the paper's settings (G = 8, 48 groups per epoch, 60 epochs, LoRA r 64 / α 128 on the
+ *   `flow-grpo` targets, one optimizer step per epoch; AdamW as DiffusionNFT's base config).
+ * - cpu: sized for the `small` model on two CPU cores (bench/rl.ts measures it).
+ * - tiny: the `tiny` model, for tests.
+ */
+import { readFileSync } from "node:fs";
+import YAML from "yaml";
+import { z } from "zod";
+import { UserError } from "../../runtime/errors.js";
+import { LoraConfigSchema } from "../../model/lora.js";
+import { ALGORITHM_NAMES, resolveAlgorithm, type ResolvedAlgorithm } from "../algorithms.js";
+
+export const TRAIN_PRESETS = ["paper", "cpu", "tiny"] as const;
+export type TrainPreset = (typeof TRAIN_PRESETS)[number];
+
+const posInt = z.number().int().positive();
+
+export const OptimizerSchema = z.strictObject({
+  lr: z.number().positive(),
+  beta1: z.number().min(0).max(1),
+  beta2: z.number().min(0).max(1),
+  eps: z.number().positive(),
+  weightDecay: z.number().min(0),
+  clipNorm: z.number().min(0),
+});
+
+export const SamplingSchema = z.strictObject({
+  /** Sampling steps of a rollout (the grid has steps + 1 times). */
+  steps: posInt,
+  solver: z.enum(["euler", "dpm2m"]),
+  /** FLUX time shift: by the target token count ("tokens"), none, or a pinned mu. */
+  shift: z.union([z.literal("tokens"), z.literal("none"), z.strictObject({ mu: z.number() })]),
+  /** Fraction of the sampler's steps trained per sample (`int(steps·fraction)`). */
+  timestepFraction: z.number().gt(0).max(1),
+});
+
+export const TrainConfigSchema = z.strictObject({
+  preset: z.enum(TRAIN_PRESETS),
+  /** The model preset the `--init` checkpoint must have. */
+  modelPreset: z.string().min(1),
+  algorithm: z.enum(ALGORITHM_NAMES),
+  /** The algorithm's own settings (validated by its schema in src/rl/algorithms.ts). */
+  algo: z.record(z.string(), z.unknown()),
+  lora: LoraConfigSchema,
+  /** G: images per group. */
+  groupSize: z.number().int().min(2, "must be at least 2 (a group of one has no within-group statistics)"),
+  groupsPerEpoch: posInt,
+  epochs: posInt,
+  sampling: SamplingSchema,
+  optimizer: OptimizerSchema,
+  /** Optimizer steps per epoch (gradient accumulation over the epoch's rows in as many chunks). */
+  stepsPerEpoch: posInt,
+  /** Rows (sample × timestep) per forward+backward call. */
+  microBatch: posInt,
+  /** Samples per rollout call. */
+  rolloutBatch: posInt,
+  reward: z.strictObject({
+    variant: z.enum(["ours", "dual-pd", "clip-t", "clip-i", "dino-i", "directional"]),
+    /** w_dp of Eq. 13 (w_pf = 1 − w_dp). */
+    wDp: z.number().min(0).max(1),
+  }),
+  evalEma: z.strictObject({ cap: z.number().min(0).max(1), interval: posInt }),
+  /** Checkpoint every this many epochs (the last epoch always). */
+  checkpointEvery: posInt,
+  /** Checkpoints kept on disk (the newest). */
+  keepCheckpoints: posInt,
+  /** Write groups/epoch-<k>.jsonl with images every this many epochs (0: never). */
+  groupsEvery: z.number().int().min(0),
+  /** Consecutive optimizer steps with a NaN loss after which the run stops. */
+  maxNanSteps: posInt,
+  seed: z.number().int().min(0),
+});
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+
+const ADAMW_NFT = { lr: 3e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1 };
+
+const PRESETS: Record<TrainPreset, Omit<TrainConfig, "algorithm" | "algo">> = {
+  paper: {
+    preset: "paper",
+    modelPreset: "small",
+    lora: { rank: 64, alpha: 128, targets: "flow-grpo" },
+    groupSize: 8,
+    groupsPerEpoch: 48,
+    epochs: 60,
+    sampling: { steps: 6, solver: "euler", shift: "tokens", timestepFraction: 0.99 },
+    optimizer: ADAMW_NFT,
+    stepsPerEpoch: 1,
+    microBatch: 32,
+    rolloutBatch: 64,
+    reward: { variant: "ours", wDp: 0.5 },
+    evalEma: { cap: 0.9, interval: 1 },
+    checkpointEvery: 5,
+    keepCheckpoints: 2,
+    groupsEvery: 10,
+    maxNanSteps: 3,
+    seed: 0,
+  },
+  cpu: {
+    preset: "cpu",
+    modelPreset: "small",
+    lora: { rank: 16, alpha: 32, targets: "flow-grpo" },
+    groupSize: 8,
+    groupsPerEpoch: 8,
+    epochs: 8,
+    sampling: { steps: 6, solver: "euler", shift: "tokens", timestepFraction: 0.99 },
+    optimizer: { ...ADAMW_NFT, lr: 1e-3 },
+    stepsPerEpoch: 2,
+    microBatch: 32,
+    rolloutBatch: 32,
+    reward: { variant: "ours", wDp: 0.5 },
+    evalEma: { cap: 0.9, interval: 1 },
+    checkpointEvery: 2,
+    keepCheckpoints: 2,
+    groupsEvery: 2,
+    maxNanSteps: 3,
+    seed: 0,
+  },
+  tiny: {
+    preset: "tiny",
+    modelPreset: "tiny",
+    lora: { rank: 4, alpha: 8, targets: "flow-grpo" },
+    groupSize: 4,
+    groupsPerEpoch: 4,
+    epochs: 4,
+    sampling: { steps: 4, solver: "euler", shift: "tokens", timestepFraction: 0.99 },
+    optimizer: { ...ADAMW_NFT, lr: 3e-3 },
+    stepsPerEpoch: 1,
+    microBatch: 16,
+    rolloutBatch: 16,
+    reward: { variant: "ours", wDp: 0.5 },
+    evalEma: { cap: 0.9, interval: 1 },
+    checkpointEvery: 1,
+    keepCheckpoints: 2,
+    groupsEvery: 0,
+    maxNanSteps: 3,
+    seed: 0,
+  },
+};
+
+export function isTrainPreset(name: string): name is TrainPreset {
+  return (TRAIN_PRESETS as readonly string[]).includes(name);
+}
+
+/** Overrides from the command line (absent = keep the preset's / file's value). */
+export interface TrainOverrides {
+  epochs?: number;
+  seed?: number;
+  groupSize?: number;
+  groupsPerEpoch?: number;
+  reward?: string;
+}
+
+type Plain = Record<string, unknown>;
+const isPlain = (x: unknown): x is Plain => typeof x === "object" && x !== null && !Array.isArray(x);
+
+/** Deep merge of plain objects (arrays and scalars replace). */
+function merge(a: Plain, b: Plain): Plain {
+  const out: Plain = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = isPlain(v) && isPlain(out[k]) ? merge(out[k] as Plain, v) : v;
+  return out;
+}
+
+function fail(source: string, issue: z.core.$ZodIssue): never {
+  const path = issue.code === "unrecognized_keys" ? issue.keys.join(", ") : issue.path.join(".") || "(root)";
+  throw new UserError(`${source}: field ${path}: ${issue.code === "unrecognized_keys" ? "unknown field" : issue.message}`, 2);
+}
+
+/** Read a YAML/JSON config file to a plain object; one-line UserError when unreadable. */
+export function readConfigFile(file: string): Plain {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UserError(`${file}: cannot read config (${(e as Error).message.split("\n")[0]})`, 2);
+  }
+  if (raw === null || raw === undefined) return {};
+  if (!isPlain(raw)) throw new UserError(`${file}: the config must be a mapping of fields`, 2);
+  return raw;
+}
+
+export interface ResolvedTrainConfig {
+  config: TrainConfig;
+  algorithm: ResolvedAlgorithm;
+}
+
+/**
+ * Preset ← file ← flags, validated. `file` is the already-read YAML mapping (with `fileName` for messages).
+ * The algorithm's own settings sit under `algo:` and are completed with its defaults.
+ */
+export function resolveTrainConfig(algorithm: string, preset: string, file: Plain | null, fileName: string, flags: TrainOverrides): ResolvedTrainConfig {
+  if (!isTrainPreset(preset)) throw new UserError(`--preset: unknown preset "${preset}"; valid: ${TRAIN_PRESETS.join(", ")}`, 2);
+  if (!(ALGORITHM_NAMES as readonly string[]).includes(algorithm)) throw new UserError(`--algo: unknown algorithm "${algorithm}"; valid: ${ALGORITHM_NAMES.join(", ")}`, 2);
+  const fromFile = file ?? {};
+  for (const key of ["preset", "algorithm"]) if (key in fromFile) throw new UserError(`${fileName}: field ${key}: set it on the command line (--${key === "algorithm" ? "algo" : key})`, 2);
+  let merged: Plain = merge({ ...structuredClone(PRESETS[preset]), algorithm, algo: {} }, fromFile);
+  const flagPart: Plain = {};
+  if (flags.epochs !== undefined) flagPart.epochs = flags.epochs;
+  if (flags.seed !== undefined) flagPart.seed = flags.seed;
+  if (flags.groupSize !== undefined) flagPart.groupSize = flags.groupSize;
+  if (flags.groupsPerEpoch !== undefined) flagPart.groupsPerEpoch = flags.groupsPerEpoch;
+  if (flags.reward !== undefined) flagPart.reward = { variant: flags.reward };
+  merged = merge(merged, flagPart);
+  const parsed = TrainConfigSchema.safeParse(merged);
+  if (!parsed.success) fail(file ? fileName : "command line", parsed.error.issues[0]!);
+  const resolved = resolveAlgorithm(algorithm, parsed.data.algo, `${file ? fileName : "config"}: algo`);
+  const config: TrainConfig = { ...parsed.data, algo: resolved.config as Plain };
+  return { config, algorithm: resolved };
+}
+
+/** The first field (dotted path) where two configs differ, ignoring `epochs` (a run may be extended); null if none. */
+export function configDifference(a: unknown, b: unknown, path = ""): string | null {
+  if (path === "epochs") return null;
+  if (isPlain(a) && isPlain(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    for (const k of keys) {
+      const d = configDifference(a[k], b[k], path ? `${path}.${k}` : k);
+      if (d !== null) return d;
+    }
+    return null;
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? null : path || "(root)";
+}
+
+/** A preset's config without algorithm (for help texts and tests). */
+export function presetDefaults(preset: TrainPreset): Omit<TrainConfig, "algorithm" | "algo"> {
+  return structuredClone(PRESETS[preset]);
+}
