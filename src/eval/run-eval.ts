@@ -102,12 +102,13 @@ export async function runEval(o: RunEvalOptions): Promise<EvalFolder> {
   let dispose = (): void => {};
   let checkpointSha = "";
   if (o.editor.kind === "checkpoint" && ckptDir) {
+    const given = o.editor.ckpt;
     const ckpt = await loadCheckpoint(ckptDir).catch((e: unknown) => {
-      throw e instanceof UserError ? new UserError(`--ckpt ${o.editor.kind === "checkpoint" ? o.editor.ckpt : ""}: ${e.message}`, 2) : e;
+      throw e instanceof UserError ? new UserError(`--ckpt ${given}: ${e.message}`, 2) : e;
     });
     const c = ckpt.config;
     if (c.textEncoder !== "builtin" || c.latentDownsample !== 1 || c.latentChannels !== 3) {
-      throw new UserError(`--ckpt ${o.editor.ckpt}: preset ${c.preset} is not a pixel-space RGB model with the built-in text encoder; it cannot edit these images`);
+      throw new UserError(`--ckpt ${given}: preset ${c.preset} is not a pixel-space RGB model with the built-in text encoder; it cannot edit these images`);
     }
     await initJax();
     const ed = checkpointEditor(ckpt, { seed, steps, ...(o.batchSize ? { batchSize: o.batchSize } : {}) });
