@@ -128,7 +128,7 @@ const result: Record<string, unknown> = {
 if (FIT) {
   const cal = [...run(makeImages(Math.ceil(N / 4), 7001, false)).samples, ...run(makeImages(Math.ceil(N / 4), 7002, true)).samples];
   const grid: { temperature: number; sigma_min: number; nll: number; ece: number }[] = [];
-  for (const temperature of [0.5, 1, 2, 4, 8, 16, 32, 64]) {
+  for (const temperature of [1, 2, 4, 8, 12, 16, 24, 32, 64]) {
     for (const sigmaMin of [0.01, 0.02, 0.03, 0.05]) {
       const e = evaluate(cal, (s) => posteriors(s.rec.sse, s.rec.noiseStd ** 2, temperature, sigmaMin));
       grid.push({ temperature, sigma_min: sigmaMin, nll: e.nll_per_attribute, ece: e.ece });

@@ -12,15 +12,15 @@
  * and only the geometry is rendered.
  *
  * Blur is modelled too: blur is linear, so a blurred render is blur(W)·C and the same statistics hold
- * for the blurred coverage. After the unblurred search converges, the σ in BLURS that best explains the
- * estimate is adopted if it lowers the error by 10%, and the search continues under it (only tried
- * when the sharp fit leaves a residual std above BLUR_MIN_RESIDUAL). A blurred image is band-limited,
- * so blurred fits compare 16 × 16 box averages: 4× fewer pixels, nothing visible lost.
+ * for the blurred coverage. A blurred image is band-limited, so blurred fits compare 16 × 16 box
+ * averages: 4× fewer pixels, nothing visible lost. After the coarse search (below), if the fit leaves a
+ * residual std above BLUR_MIN_RESIDUAL, the σ in BLURS that best explains the estimate is adopted when
+ * it lowers the 16 px error of the unblurred template by 10%, and the fine search runs under it.
  *
  * Search (iterated conditional modes): colours and camera (shot × position jointly, with both arms
- * down, out or up) first; from the best start of each shot, body turn × both arms jointly, then one
- * sweep over the large-area attributes,
- * and from the best of those, sweeps over all of them until one changes nothing.
+ * down, out or up) first; from the best start of each plausible shot, body turn × both arms jointly,
+ * then one sweep over the large-area attributes; from the best of those (coarse), sweeps over all
+ * geometric attributes until one changes nothing (fine).
  *
  * Probabilities: in the final, unchanged sweep every value v of attribute a was scored with all else at
  * the estimate (colours re-profiled): p(v) ∝ exp(−SSE_v / (2 σ̂² T)), where σ̂² = max(SSE_best / 3P,
@@ -41,8 +41,8 @@ import { renderLabelsInto } from "./render.js";
 
 export type AttributeDistributions = { [A in AttributeName]: Record<AttributeValue<A>, number> };
 
-/** Fitted on held-out renders (bench/data.ts --fit). */
-export const CALIBRATION_TEMPERATURE = 1;
+/** Fitted on held-out renders: `npx tsx bench/data.ts --fit --n 1200` (lowest NLL; σ_min hardly matters). */
+export const CALIBRATION_TEMPERATURE = 8;
 export const SIGMA_MIN = 0.02;
 
 const WORK = 32;
@@ -63,7 +63,7 @@ const MAX_SWEEPS = 4;
 const RESTART_RATIO = 2;
 /** Blur levels (σ, pixels at 32 px) tried once the unblurred search has converged, and the SSE ratio that must be beaten. */
 const BLURS = [0.6, 1, 1.4];
-const BLUR_GAIN = 0.9;
+const BLUR_GAIN = 0.75;
 /** Residual std below which the image is taken as sharp (clean renders leave 0.02–0.05, mostly anti-aliasing). */
 const BLUR_MIN_RESIDUAL = 0.06;
 
@@ -98,9 +98,10 @@ class Fitter {
 
   /** Pixels the current fit compares (LOW² when blurred). */
   pixels(): number {
-    return this.blur > 0 ? LP : P;
+    return this.low ? LP : P;
   }
   private blur = 0;
+  private low = false;
   private kernel = new Float64Array([1]);
   private clampIndex = new Int32Array(WORK);
   private readonly quad = new Uint8Array(4);
@@ -116,13 +117,13 @@ class Fitter {
 
   /** Sufficient statistics WᵀW and WᵀX of the geometry of `p` (colours ignored), memoised. */
   stats(p: PortraitAttributes): Stats {
-    const key = `${this.blur}|${GEOMETRY_ATTRS.map((a) => p[a]).join(",")}`;
+    const key = `${this.low ? this.blur : "sharp"}|${GEOMETRY_ATTRS.map((a) => p[a]).join(",")}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
     const x = this.x;
     const lab = this.label;
     renderLabelsInto(p, WORK, SS, lab);
-    if (this.blur > 0) {
+    if (this.low) {
       const st = this.blurredStats();
       this.cache.set(key, st);
       return st;
@@ -190,7 +191,7 @@ class Fitter {
    * only their changed pixels); null for none.
    */
   setBase(p: PortraitAttributes | null): void {
-    if (!p || this.blur > 0) {
+    if (!p || this.low) {
       this.base = null;
       return;
     }
@@ -268,13 +269,15 @@ class Fitter {
     return { gram, xw };
   }
 
-  /** Model a Gaussian blur of σ pixels at 32 px (0: none); blurred fits run at LOW px. */
-  setBlur(sigma: number): void {
+  /** Model a Gaussian blur of σ pixels at 32 px; `low`: compare LOW × LOW box averages (always, when σ > 0). */
+  setBlur(sigma: number, low: boolean): void {
     this.blur = sigma;
-    if (sigma <= 0) return;
+    this.low = low || sigma > 0;
+    this.base = null;
+    if (!this.low) return;
     const sl = (sigma * LOW) / WORK;
-    const r = Math.max(1, Math.ceil(2.5 * sl));
-    const k = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sl * sl)));
+    const r = sigma > 0 ? Math.max(1, Math.ceil(2.5 * sl)) : 0;
+    const k = Array.from({ length: 2 * r + 1 }, (_, i) => (sigma > 0 ? Math.exp(-((i - r) ** 2) / (2 * sl * sl)) : 1));
     const z = k.reduce((a, b) => a + b, 0);
     this.kernel = Float64Array.from(k, (v) => v / z);
     // clampIndex[i + t] = the row/column read by tap t at i (borders repeat the edge).
@@ -294,7 +297,7 @@ class Fitter {
         if (gst !== 0) quad += gst * (cs0 * (c[t * 3] ?? 0) + cs1 * (c[t * 3 + 1] ?? 0) + cs2 * (c[t * 3 + 2] ?? 0));
       }
     }
-    return Math.max(0, (this.blur > 0 ? this.xxLow : this.xx) - 2 * lin + quad);
+    return Math.max(0, (this.low ? this.xxLow : this.xx) - 2 * lin + quad);
   }
 
   private setColour(entry: (typeof COLOUR_TABLE)[number], v: number): void {
@@ -418,8 +421,8 @@ function search(
   return { est, sse, scores };
 }
 
-/** Colours and camera from symmetric arm poses (all 9 framings × 3), then ICM from the best start of each plausible shot. */
-function fit(f: Fitter): SearchResult {
+/** Colours and camera from symmetric arm poses (all 9 framings × 3); from the best start of each plausible shot, body × arms jointly and a sweep over the large-area attributes. */
+function coarseFit(f: Fitter): SearchResult {
   const seed = { ...NEUTRAL, background: "mint", skin: "light", hairColor: "black", topColor: "red", trousers: "navy" } as PortraitAttributes;
   const bestPerShot = new Map<string, Fit>();
   for (const shot of ATTRIBUTE_VALUES.shot) {
@@ -447,7 +450,7 @@ function fit(f: Fitter): SearchResult {
     if (!best || r.sse < best.sse) best = r;
   }
   if (!best) throw new Error("recognize: no start");
-  return search(f, best.est, MAX_SWEEPS);
+  return best;
 }
 
 export interface Recognition {
@@ -466,21 +469,26 @@ export interface Recognition {
 export function recognizeDetailed(pixels: Float32Array, size: number): Recognition {
   const x = toWorkSize(pixels, size);
   const f = new Fitter(x);
-  let res = fit(f);
-  // Blur: the σ that best explains the estimate; if it explains clearly more, search again under it.
+  const coarse = coarseFit(f);
+  // Blur: compared at LOW px against the unblurred template; adopted when it explains clearly more.
   let blur = 0;
-  let blurFit: Fit = { p: res.est, sse: res.sse };
-  for (const b of res.sse / (3 * P) > BLUR_MIN_RESIDUAL ** 2 ? BLURS : []) {
-    f.setBlur(b);
-    const r = f.profile(res.est, 2);
-    if (r.sse < blurFit.sse * BLUR_GAIN) {
-      blur = b;
-      blurFit = r;
+  let start = coarse.est;
+  if (coarse.sse / (3 * P) > BLUR_MIN_RESIDUAL ** 2) {
+    f.setBlur(0, true);
+    const sharp = f.profile(coarse.est, 2);
+    let bestSse = sharp.sse * BLUR_GAIN;
+    for (const b of BLURS) {
+      f.setBlur(b, true);
+      const r = f.profile(coarse.est, 2);
+      if (r.sse < bestSse) {
+        blur = b;
+        bestSse = r.sse;
+        start = r.p;
+      }
     }
   }
-  f.setBlur(blur);
-  f.setBase(null);
-  if (blur > 0) res = search(f, blurFit.p, 2);
+  f.setBlur(blur, blur > 0);
+  const res = search(f, start, MAX_SWEEPS);
   const residualVar = res.sse / (3 * f.pixels());
   const sse = Object.fromEntries(ALL_ATTRIBUTES.map((a) => [a, res.scores.get(a) ?? []])) as Record<AttributeName, number[]>;
   return { distributions: posteriors(sse, residualVar), argmax: res.est, blur, noiseStd: Math.sqrt(residualVar), sse };

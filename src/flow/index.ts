@@ -6,7 +6,7 @@
  */
 export { noisify, velocityTarget, flowMatchingLossPerSample } from "./forward.js";
 export { shiftMu, timeShift, timeGrid, resolveMu, type ShiftSpec } from "./schedule.js";
-export { sampleLogitNormal, type LogitNormalOptions } from "./timesteps.js";
+export { sampleLogitNormal, logitNormalTime, type LogitNormalOptions } from "./timesteps.js";
 export type { VelocityFn } from "./velocity.js";
 export type { Time } from "./time.js";
 export { eulerStep, sampleEuler } from "./euler.js";

@@ -14,6 +14,15 @@ export interface LogitNormalOptions {
   mu?: number;
 }
 
+/** The logit-normal time of one standard-normal deviate `z` (host-side twin of the sampler below). */
+export function logitNormalTime(z: number, opts: LogitNormalOptions = {}): number {
+  const { mean = 0, std = 1, mu = 0 } = opts;
+  const t = 1 / (1 + Math.exp(-(mean + std * z)));
+  if (mu === 0) return t;
+  const et = Math.exp(mu) * t;
+  return et / (et + 1 - t);
+}
+
 /**
  * `n` timesteps in (0, 1) from a logit-normal distribution → [n]. Consumes `key`. Traceable
  * (only `key` is an array), so it can run inside a jitted train step.

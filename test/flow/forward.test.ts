@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { initJax, np, random } from "../../src/runtime/jax.js";
-import { flowMatchingLossPerSample, noisify, sampleLogitNormal, velocityTarget } from "../../src/flow/index.js";
+import { flowMatchingLossPerSample, logitNormalTime, noisify, sampleLogitNormal, velocityTarget } from "../../src/flow/index.js";
 import { maxAbsDiff } from "./gaussian-field.js";
 
 beforeAll(async () => {
@@ -25,7 +25,7 @@ describe("forward process (Eq. 1–2)", () => {
     const a = await noisify(np.array(x0), np.array(x1), 0.4 + h).data();
     const b = await noisify(np.array(x0), np.array(x1), 0.4).data();
     const v = await velocityTarget(np.array(x0), np.array(x1)).data();
-    expect(maxAbsDiff(Array.from(a, (ai, i) => (ai - (b[i] as number)) / h), v)).toBeLessThan(1e-3);
+    expect(maxAbsDiff(Array.from(a as Float32Array, (ai, i) => (ai - (b[i] as number)) / h), v)).toBeLessThan(1e-3);
   });
 
   it("the per-sample loss is the mean squared error over non-batch axes", async () => {
@@ -39,10 +39,10 @@ describe("forward process (Eq. 1–2)", () => {
 describe("logit-normal timesteps", () => {
   it("logit(t) ~ N(mean, std²) within sampling error; all t in (0, 1); deterministic per key", async () => {
     const n = 20000;
-    const t = await sampleLogitNormal(random.key(3), n, { mean: 0.5, std: 0.8 }).data();
+    const t = (await sampleLogitNormal(random.key(3), n, { mean: 0.5, std: 0.8 }).data()) as Float32Array;
     const again = await sampleLogitNormal(random.key(3), n, { mean: 0.5, std: 0.8 }).data();
     expect(Array.from(again)).toEqual(Array.from(t));
-    const logits = Array.from(t, (x) => Math.log(x / (1 - x)));
+    const logits = Array.from(t as Float32Array, (x) => Math.log(x / (1 - x)));
     expect(Math.min(...t)).toBeGreaterThan(0);
     expect(Math.max(...t)).toBeLessThan(1);
     const mean = logits.reduce((a, b) => a + b, 0) / n;
@@ -55,6 +55,14 @@ describe("logit-normal timesteps", () => {
     const base = await sampleLogitNormal(random.key(9), 16).data();
     const shifted = await sampleLogitNormal(random.key(9), 16, { mu: 1.15 }).data();
     const e = Math.exp(1.15);
-    expect(maxAbsDiff(shifted, Array.from(base, (t) => e / (e + 1 / t - 1)))).toBeLessThan(1e-6);
+    expect(maxAbsDiff(shifted, Array.from(base as Float32Array, (t) => e / (e + 1 / t - 1)))).toBeLessThan(1e-6);
+  });
+
+  it("the host-side logitNormalTime is sigmoid(mean + std·z), then time_shift(mu)", () => {
+    expect(logitNormalTime(0)).toBe(0.5);
+    expect(logitNormalTime(1, { mean: 0.5, std: 2 })).toBeCloseTo(1 / (1 + Math.exp(-2.5)), 12);
+    const t = 1 / (1 + Math.exp(0.3));
+    const e = Math.exp(0.63);
+    expect(logitNormalTime(-0.3, { mu: 0.63 })).toBeCloseTo(e / (e + 1 / t - 1), 12);
   });
 });

@@ -6,12 +6,16 @@ import { registerReport } from "./report.js";
 import { registerJudge } from "./judge.js";
 import { registerModel } from "./model.js";
 import { registerEval } from "./eval.js";
+import { registerSft } from "./sft.js";
+import { registerSample } from "./sample.js";
 
 export function registerCommands(program: Command): void {
   registerData(program);
   registerJudge(program);
   registerModel(program);
   registerEval(program);
+  registerSft(program);
+  registerSample(program);
   registerRate(program);
   registerReport(program);
 }

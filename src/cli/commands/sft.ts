@@ -1,0 +1,99 @@
+/**
+ * `portraitrl sft --data DIR --out RUN [--preset P --steps N --batch B --lr X --seed S --config FILE
+ * --ckpt-every K --log-every K --no-ema --resize warn|refuse]`: cold-start SFT of the built-in editing
+ * model on the train split (src/sft). The config (defaults ← FILE ← flags) and the whole dataset are
+ * validated before any work starts. Re-running with the same RUN resumes from its last checkpoint.
+ * SIGINT finishes the current step, checkpoints and exits 130.
+ */
+import type { Command } from "commander";
+import { loadDataset } from "../../data/index.js";
+import { UserError } from "../../runtime/errors.js";
+import { resolveSftConfig, runSft, TRAINABLE_PRESETS } from "../../sft/index.js";
+
+interface SftCliOptions {
+  data: string;
+  out: string;
+  config?: string;
+  preset?: string;
+  steps?: string;
+  batch?: string;
+  lr?: string;
+  seed?: string;
+  ckptEvery?: string;
+  logEvery?: string;
+  ema: boolean;
+  resize?: string;
+  progress: boolean;
+}
+
+function num(flag: string, text: string | undefined, integer: boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || (integer && !Number.isSafeInteger(n))) {
+    throw new UserError(`${flag} ${JSON.stringify(text)}: expected ${integer ? "an integer" : "a number"}`, 2);
+  }
+  return n;
+}
+
+/** Only the flags the user set, shaped like the config (undefined entries are dropped). */
+function flagOverrides(o: SftCliOptions): Record<string, unknown> {
+  const drop = (x: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined));
+  const optimizer = drop({ lr: num("--lr", o.lr, false) });
+  return drop({
+    preset: o.preset,
+    steps: num("--steps", o.steps, true),
+    batchSize: num("--batch", o.batch, true),
+    seed: num("--seed", o.seed, true),
+    ckptEvery: num("--ckpt-every", o.ckptEvery, true),
+    logEvery: num("--log-every", o.logEvery, true),
+    resize: o.resize,
+    ema: o.ema ? undefined : null,
+    optimizer: Object.keys(optimizer).length > 0 ? optimizer : undefined,
+  });
+}
+
+export function registerSft(program: Command): void {
+  program
+    .command("sft")
+    .description("cold-start SFT (flow matching on reference/instruction/target triplets); resumes an existing RUN")
+    .requiredOption("--data <dir>", "dataset folder (train.jsonl with target_image)")
+    .requiredOption("--out <run>", "run folder (created, or resumed from its last checkpoint)")
+    .option("--config <file>", "YAML/JSON file overriding the defaults (fields as in config.json)")
+    .option("--preset <name>", `model preset: ${TRAINABLE_PRESETS.join(", ")} (default small)`)
+    .option("--steps <n>", "total optimizer steps (default 2000)")
+    .option("--batch <b>", "batch size (default 32)")
+    .option("--lr <x>", "peak learning rate after warm-up (default 1e-3)")
+    .option("--seed <s>", "seed of the initialisation, batches and noise (default 0)")
+    .option("--ckpt-every <k>", "checkpoint every k steps (default 250)")
+    .option("--log-every <k>", "one metrics.jsonl line every k steps (default 10)")
+    .option("--no-ema", "do not keep an EMA of the weights (default: EMA 0.998)")
+    .option("--resize <policy>", "images of another size: warn (resize) or refuse (default warn)")
+    .option("--no-progress", "no progress bar (it is only drawn on a TTY anyway)")
+    .action(async (o: SftCliOptions) => {
+      const config = resolveSftConfig(o.config, flagOverrides(o));
+      const records = await loadDataset(o.data, "train");
+      let stopRequested = false;
+      const onSigint = (): void => {
+        stopRequested = true;
+        process.stderr.write("portraitrl: SIGINT: finishing the step and checkpointing (again to abort)\n");
+        process.removeListener("SIGINT", onSigint);
+      };
+      process.on("SIGINT", onSigint);
+      try {
+        const r = await runSft({
+          out: o.out,
+          config,
+          records,
+          dataDir: o.data,
+          progress: o.progress,
+          shouldStop: () => stopRequested,
+          log: (line) => process.stderr.write(`portraitrl: ${line}\n`),
+        });
+        process.stdout.write(JSON.stringify({ status: r.status, step: r.step, checkpoint: r.checkpoint, loss: r.loss }) + "\n");
+        if (r.status === "interrupted") throw new UserError(`interrupted at step ${r.step}; checkpoint ${r.checkpoint}; re-run the same command to resume`, 130);
+      } finally {
+        process.removeListener("SIGINT", onSigint);
+      }
+    });
+}

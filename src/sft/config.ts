@@ -1,0 +1,129 @@
+/**
+ * The cold-start SFT configuration: defaults (DESIGN §9: AdamW lr 1e-3, 100 warm-up steps, clip 1,
+ * logit-normal t, EMA 0.998, `small` model at batch 32), then a YAML/JSON override file, then
+ * command-line flags, validated with zod. A wrong field is one line naming it, exit 2.
+ */
+import { readFileSync } from "node:fs";
+import YAML from "yaml";
+import { z } from "zod";
+import { UserError } from "../runtime/errors.js";
+import { isPresetName, PRESET_NAMES, presetConfig } from "../model/index.js";
+
+/** Presets SFT can train: a built-in text encoder and the pixel-space codec (not shape-only ones). */
+export const TRAINABLE_PRESETS = PRESET_NAMES.filter((p) => {
+  const c = presetConfig(p);
+  return c.textEncoder === "builtin" && c.latentDownsample === 1;
+});
+
+const posInt = z.number().int().positive();
+
+export const SftConfigSchema = z.strictObject({
+  /** Model preset trained from its random initialisation. */
+  preset: z.string().refine((p) => isPresetName(p) && TRAINABLE_PRESETS.includes(p), {
+    message: `expected one of ${TRAINABLE_PRESETS.join(", ")}`,
+  }),
+  /** Optimizer steps in the whole run. */
+  steps: posInt,
+  batchSize: posInt,
+  seed: z.number().int().min(0).max(2 ** 32 - 1),
+  optimizer: z.strictObject({
+    lr: z.number().positive(),
+    /** Linear warm-up from lr/warmupSteps to lr over this many steps, then constant. */
+    warmupSteps: z.number().int().min(0),
+    beta1: z.number().min(0).max(1),
+    beta2: z.number().min(0).max(1),
+    eps: z.number().positive(),
+    weightDecay: z.number().min(0),
+    /** Global gradient-norm clip (0 = off). */
+    clipNorm: z.number().min(0),
+  }),
+  /** Training timesteps: t = sigmoid(mean + std·n), then the FLUX shift. */
+  timesteps: z.strictObject({
+    mean: z.number(),
+    std: z.number().positive(),
+    shift: z.union([z.literal("none"), z.literal("tokens"), z.strictObject({ mu: z.number() })]),
+  }),
+  /** EMA of the weights kept beside them (null = none). */
+  ema: z.strictObject({ decay: z.number().gt(0).lt(1) }).nullable(),
+  /** Checkpoint every this many steps (and always at the end or on SIGINT). */
+  ckptEvery: posInt,
+  /** One metrics.jsonl line per this many steps. */
+  logEvery: posInt,
+  /** Checkpoints kept on disk (the newest). */
+  keepCheckpoints: posInt,
+  /** Images of another size: resized with a warning, or refused. */
+  resize: z.enum(["warn", "refuse"]),
+});
+export type SftConfig = z.infer<typeof SftConfigSchema>;
+
+export const DEFAULT_SFT_CONFIG: SftConfig = {
+  preset: "small",
+  steps: 2000,
+  batchSize: 32,
+  seed: 0,
+  optimizer: { lr: 1e-3, warmupSteps: 100, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clipNorm: 1 },
+  timesteps: { mean: 0, std: 1, shift: "none" },
+  ema: { decay: 0.998 },
+  ckptEvery: 250,
+  logEvery: 10,
+  keepCheckpoints: 3,
+  resize: "warn",
+};
+
+/** Validate a raw config; `source` names where it came from. Throws one line naming the field. */
+export function parseSftConfig(raw: unknown, source: string): SftConfig {
+  const r = SftConfigSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const prefix = issue.path.join(".");
+  const field =
+    issue.code === "unrecognized_keys" ? [prefix, issue.keys.join(", ")].filter((s) => s !== "").join(".") : prefix || "(root)";
+  const what = issue.code === "unrecognized_keys" ? "unknown field" : issue.message;
+  throw new UserError(`${source}: field ${field}: ${what}`, 2);
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+/** Deep merge of plain objects (`over` wins; arrays and scalars replace). */
+export function mergeConfig(base: unknown, over: unknown): unknown {
+  if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = mergeConfig(base[k], v);
+  return out;
+}
+
+/** Read a YAML/JSON override file (one line on failure, exit 2). */
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UserError(`${file}: cannot read config (${(e as Error).message.split("\n")[0]})`, 2);
+  }
+  try {
+    return YAML.parse(text) ?? {};
+  } catch (e) {
+    throw new UserError(`${file}: not valid YAML/JSON (${(e as Error).message.split("\n")[0]})`, 2);
+  }
+}
+
+/**
+ * Defaults ← file ← flags. `flags` holds only what the command line set (already typed). The file
+ * is validated on its own first, so an error names the file; the merged result is validated again.
+ */
+export function resolveSftConfig(file: string | undefined, flags: Record<string, unknown>): SftConfig {
+  let merged: unknown = DEFAULT_SFT_CONFIG;
+  if (file !== undefined) {
+    merged = mergeConfig(merged, readConfigFile(file));
+    parseSftConfig(merged, file);
+  }
+  return parseSftConfig(mergeConfig(merged, flags), "command line");
+}
+
+/** Learning rate at optimizer step `step` (1-based): linear warm-up, then constant. */
+export function learningRate(c: SftConfig["optimizer"], step: number): number {
+  if (c.warmupSteps <= 0) return c.lr;
+  return c.lr * Math.min(1, step / c.warmupSteps);
+}
