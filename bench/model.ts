@@ -3,8 +3,13 @@
  * train step (fwd + bwd + AdamW in one jit), medians after warm-up, plus achieved GFLOP/s and the
  * ratio to the PyTorch reference (149 ms per train step, 75 ms forward). Also times the main pieces
  * in isolation to show where the time goes. Prints JSON. Run: `npx tsx bench/model.ts [--batch 32]
- * [--reps 5] [--preset small]`. Numbers are wall-clock and noisy when other processes share the CPU.
+ * [--reps 5] [--preset small] [--profile]`. `--profile` re-runs one train step in a child process
+ * with jax-js single-threaded (no Worker, so each kernel runs synchronously and its traced duration
+ * is its real time) and adds the kernel-time breakdown. Numbers are wall-clock and noisy when other
+ * processes share the CPU.
  */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { initJax, jax, np, type JaxArray } from "../src/runtime/jax.js";
 import { Rng } from "../src/runtime/rng.js";
 import { initTrainState, makeTrainStep } from "../src/runtime/train-step.js";
@@ -58,8 +63,54 @@ async function median(reps: number, f: () => Promise<void>): Promise<number> {
   return times[Math.floor(times.length / 2)]!;
 }
 
+interface KernelTrace {
+  name: string;
+  duration: number;
+  detail?: { devtools?: { properties?: [string, string][] } };
+}
+
+/** Kernel-time breakdown of one traced train step (single-threaded: traced durations are real). */
+function summariseTrace(entries: KernelTrace[], wallMs: number): unknown {
+  const cats = new Map<string, number>();
+  const top = new Map<string, { ms: number; n: number }>();
+  let total = 0;
+  for (const e of entries) {
+    const props = Object.fromEntries(e.detail?.devtools?.properties ?? []);
+    const exp = props.exp ?? props.inputShapes ?? "";
+    const reduction = props.reduction;
+    // A sum-reduction over a product of two inputs is a matmul (jax-js lowers matmul to such kernels).
+    const cat = !e.name.startsWith("Kernel") ? `routine:${e.name}` : reduction ? (/^Add/.test(reduction) && /GV_0[^*]*\* GV_1/.test(exp) ? "matmul" : "other reductions") : "elementwise";
+    cats.set(cat, (cats.get(cat) ?? 0) + e.duration);
+    const shapes = [...exp.matchAll(/GV_\d<float32>\{([\d,]+):/g)].map((m) => `[${m[1]}]`).slice(0, 2).join("·");
+    const key = `${cat} ${reduction ?? ""} ${shapes}`;
+    const t = top.get(key) ?? { ms: 0, n: 0 };
+    t.ms += e.duration;
+    t.n++;
+    top.set(key, t);
+    total += e.duration;
+  }
+  return {
+    wallMs: +wallMs.toFixed(0),
+    kernelMs: +total.toFixed(0),
+    kernels: entries.length,
+    shareByKind: Object.fromEntries([...cats].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, `${v.toFixed(0)} ms (${((100 * v) / total).toFixed(0)}%)`])),
+    topKernels: [...top].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12).map(([k, v]) => `${v.ms.toFixed(1)} ms ×${v.n} ${k}`),
+  };
+}
+
+function profileInChild(): unknown {
+  const noWorker = 'data:text/javascript,Object.defineProperty(globalThis,"Worker",{get:()=>undefined,set:()=>{},configurable:true})';
+  const r = spawnSync(process.execPath, ["--import", noWorker, "--import", "tsx", fileURLToPath(import.meta.url), ...process.argv.slice(2).filter((a) => a !== "--profile"), "--profile-child"], {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
+  if (r.status !== 0) return { error: (r.stderr || "profile child failed").split("\n")[0] };
+  return JSON.parse(r.stdout) as unknown;
+}
+
 async function main(): Promise<void> {
   await initJax();
+  const profileChild = process.argv.includes("--profile-child");
   const preset = arg("preset", "small");
   const B = Number(arg("batch", "32"));
   const reps = Number(arg("reps", "5"));
@@ -69,12 +120,26 @@ async function main(): Promise<void> {
   const shape = [B, m.tokensPerImage, m.tokenDim];
   const n = B * m.tokensPerImage * m.tokenDim;
   const host = { x0: rng.normalArray(n, 0.5), x1: rng.normalArray(n), ref: rng.normalArray(n, 0.5), t: rng.uniformArray(B), text: tokenizeBatch(Array.from({ length: B }, () => "raise the left arm and turn the head"), c) };
-  const batch = (): JaxArray[] => [np.array(host.x0, { shape }), np.array(host.x1, { shape }), np.array(host.t), np.array(host.ref, { shape }), np.array(host.text, { shape: [B, c.textMaxWords], dtype: np.int32 })];
+  const batch = (): [JaxArray, JaxArray, JaxArray, JaxArray, JaxArray] => [np.array(host.x0, { shape }), np.array(host.x1, { shape }), np.array(host.t), np.array(host.ref, { shape }), np.array(host.text, { shape: [B, c.textMaxWords], dtype: np.int32 })];
   const loss = (p: JaxArray, x0: JaxArray, x1: JaxArray, t: JaxArray, ref: JaxArray, text: JaxArray): JaxArray => {
     const tb = t.ref.reshape([B, 1, 1]);
     const xt = x0.ref.mul(np.subtract(1, tb.ref)).add(x1.ref.mul(tb));
     return np.square(m.velocity(p, null, xt, t, ref, text).sub(x1.sub(x0))).mean();
   };
+  if (profileChild) {
+    const trainer = makeTrainStep(loss as (p: JaxArray, ...a: JaxArray[]) => JaxArray, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clipNorm: 1 });
+    const state = initTrainState(m.initBase(0));
+    await trainer.step(state, batch());
+    await trainer.step(state, batch());
+    performance.clearMeasures();
+    jax.profiler.startTrace();
+    const start = performance.now();
+    await trainer.step(state, batch());
+    const wall = performance.now() - start;
+    jax.profiler.stopTrace();
+    process.stdout.write(JSON.stringify(summariseTrace(performance.getEntriesByType("measure") as unknown as KernelTrace[], wall)));
+    process.exit(0);
+  }
   const base = np.array(m.initBase(0));
   const fwd = jax.jit((p: JaxArray, x0: JaxArray, x1: JaxArray, t: JaxArray, ref: JaxArray, text: JaxArray) => {
     x1.dispose();
@@ -106,19 +171,21 @@ async function main(): Promise<void> {
   const hd = headDim(c);
   const D = c.hidden;
   const M = mlpDim(c);
-  const r = (k: number): JaxArray => np.array(rng.normalArray(k, 0.5));
-  const qkv = (): JaxArray[] => [r(B * T * D).reshape([B, T, H, hd]), r(B * T * D).reshape([B, T, H, hd]), r(B * T * D).reshape([B, T, H, hd])];
+  const r = (shape: number[]): JaxArray => np.array(rng.normalArray(shape.reduce((a, b) => a * b, 1), 0.5), { shape });
+  const inputs = { q: r([B, T, H, hd]), k: r([B, T, H, hd]), v: r([B, T, H, hd]), x: r([B * T, D]), wOutIn: r([M, D]), wInOut: r([D, M]), h: r([B, T, M]), xd: r([B, T, D]) };
+  await jax.blockUntilReady(Object.values(inputs));
   const attn = jax.jit((q: JaxArray, k: JaxArray, v: JaxArray) => attention(q, k, v));
   const lin = jax.jit((x: JaxArray, w: JaxArray) => np.matmul(x, w.transpose()));
   const linT = jax.jit((x: JaxArray, w: JaxArray) => np.matmul(x, w));
   const geluJ = jax.jit((x: JaxArray) => gelu(x));
   const lnJ = jax.jit((x: JaxArray) => layerNorm(x));
+  const { q, k, v, x, wOutIn, wInOut, h, xd } = inputs;
   const pieces = {
-    attentionCoreMs: await median(reps, () => call(() => attn(...(qkv() as [JaxArray, JaxArray, JaxArray])))),
-    linearMlpUpMs_WoutIn: await median(reps, () => call(() => lin(r(B * T * D).reshape([B * T, D]), r(M * D).reshape([M, D])))),
-    linearMlpUpMs_WinOut: await median(reps, () => call(() => linT(r(B * T * D).reshape([B * T, D]), r(M * D).reshape([D, M])))),
-    geluMs: await median(reps, () => call(() => geluJ(r(B * T * M).reshape([B, T, M])))),
-    layerNormMs: await median(reps, () => call(() => lnJ(r(B * T * D).reshape([B, T, D])))),
+    attentionCore: await median(reps, () => call(() => attn(q.ref, k.ref, v.ref))),
+    linearMlpUp_WoutIn: await median(reps, () => call(() => lin(x.ref, wOutIn.ref))),
+    linearMlpUp_WinOut: await median(reps, () => call(() => linT(x.ref, wInOut.ref))),
+    gelu: await median(reps, () => call(() => geluJ(h.ref))),
+    layerNorm: await median(reps, () => call(() => lnJ(xd.ref))),
   };
   const flops = forwardFlops(m, B);
   const gflop = flops / 1e9;
@@ -137,6 +204,7 @@ async function main(): Promise<void> {
     ratioToPytorch: B === 32 && preset === "small" ? { trainStep: +(trainStepMs / PYTORCH.trainStepMs).toFixed(2), forward: +(forwardMs / PYTORCH.forwardMs).toFixed(2) } : null,
     piecesForwardMs: Object.fromEntries(Object.entries(pieces).map(([k, v]) => [k, +v.toFixed(2)])),
     note: "wall-clock medians on a shared 2-core machine; noisy when other processes run",
+    ...(process.argv.includes("--profile") ? { profileTrainStepSingleThread: profileInChild() } : {}),
   };
   process.stdout.write(JSON.stringify(result, null, 2) + "\n");
   process.exit(0);

@@ -104,7 +104,8 @@ export function paints(p: PortraitAttributes): Paint[] {
     out.push(capsule(SLOT.trousers, hp, kn, LEG_R), capsule(SLOT.trousers, kn, an, LEG_R));
   }
   for (const [, , an] of legs) out.push(rect(SLOT.shoes, an[0] - 4.5 + Math.min(0, 4 * b), an[1] - 1, an[0] + 4.5 + Math.max(0, 4 * b), an[1] + 5));
-  out.push(rect(SLOT.trousers, cx - torsoHalf + 1, 55, cx + torsoHalf - 1, 64));
+  // The waist is wide enough to hide the tops of the legs, so a close-up (cut at y 63) shows no leg pose.
+  out.push(rect(SLOT.trousers, cx - 14, 55, cx + 14, 64));
   // Torso, its shaded side when turned, and its pattern.
   out.push(rect(SLOT.top, cx - torsoHalf, 23, cx + torsoHalf, 57));
   if (b !== 0) {

@@ -13,9 +13,10 @@
  *
  * Blur is modelled too: blur is linear, so a blurred render is blur(W)·C and the same statistics hold
  * for the blurred coverage. A blurred image is band-limited, so blurred fits compare 16 × 16 box
- * averages: 4× fewer pixels, nothing visible lost. After the coarse search (below), if the fit leaves a
- * residual std above BLUR_MIN_RESIDUAL, the σ in BLURS that best explains the estimate is adopted when
- * it lowers the 16 px error of the unblurred template by 10%, and the fine search runs under it.
+ * averages: 4× fewer pixels, nothing visible lost. If the fit leaves a residual std above
+ * BLUR_MIN_RESIDUAL, the σ in BLURS that best explains the estimate is adopted when it lowers the 16 px
+ * error of the unblurred template enough: by 30% at the coarse estimate (then the fine search runs
+ * blurred), else by 10% at the fine estimate (then the fine search continues blurred).
  *
  * Search (iterated conditional modes): colours and camera (shot × position jointly, with both arms
  * down, out or up) first; from the best start of each plausible shot, body turn × both arms jointly,
@@ -63,7 +64,9 @@ const MAX_SWEEPS = 4;
 const RESTART_RATIO = 2;
 /** Blur levels (σ, pixels at 32 px) tried once the unblurred search has converged, and the SSE ratio that must be beaten. */
 const BLURS = [0.6, 1, 1.4];
-const BLUR_GAIN = 0.75;
+const BLUR_GAIN = 0.9;
+/** At the coarse estimate (pose partly wrong) blur must explain much more to be adopted at once. */
+const BLUR_GAIN_COARSE = 0.7;
 /** Residual std below which the image is taken as sharp (clean renders leave 0.02–0.05, mostly anti-aliasing). */
 const BLUR_MIN_RESIDUAL = 0.06;
 
@@ -87,9 +90,159 @@ interface Fit {
   sse: number;
 }
 
+/**
+ * What a geometry contributes whatever the image: WᵀW, and the coverage that WᵀX needs. Sharp: each
+ * pixel's slot when its 4 samples agree (−1 if not) and the 4 sample labels. Blurred (LOW px): the
+ * blurred coverage of the slots present. Kept across calls in bounded LRU caches (the RL loop scores
+ * many images of the same poses); results do not depend on what is cached, only the time does.
+ */
+interface SharpGeometry {
+  gram: Float64Array;
+  pure: Int8Array;
+  labels: Uint8Array;
+}
+interface BlurredGeometry {
+  gram: Float64Array;
+  slots: Int32Array;
+  bw: Float32Array;
+}
+
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(k: string): V | undefined {
+    const v = this.map.get(k);
+    if (v !== undefined) {
+      this.map.delete(k);
+      this.map.set(k, v);
+    }
+    return v;
+  }
+  set(k: string, v: V): void {
+    this.map.set(k, v);
+    if (this.map.size > this.max) {
+      const oldest = this.map.keys().next();
+      if (!oldest.done) this.map.delete(oldest.value);
+    }
+  }
+}
+
+const SHARP_CACHE = new Lru<SharpGeometry>(8192);
+const BLUR_CACHE = new Lru<BlurredGeometry>(2048);
+const LABEL = new Uint8Array(WORK * SS * WORK * SS);
+
+function sharpGeometry(p: PortraitAttributes, key: string): SharpGeometry {
+  const hit = SHARP_CACHE.get(key);
+  if (hit) return hit;
+  renderLabelsInto(p, WORK, SS, LABEL);
+  const n = WORK * SS;
+  const gram = new Float64Array(S * S);
+  const pure = new Int8Array(P);
+  const labels = new Uint8Array(P * 4);
+  for (let py = 0; py < WORK; py++) {
+    for (let px = 0; px < WORK; px++) {
+      const o = 2 * py * n + 2 * px;
+      const q = py * WORK + px;
+      const l = [LABEL[o] ?? 0, LABEL[o + 1] ?? 0, LABEL[o + n] ?? 0, LABEL[o + n + 1] ?? 0] as const;
+      labels.set(l, q * 4);
+      if (l[0] === l[1] && l[0] === l[2] && l[0] === l[3]) {
+        pure[q] = l[0];
+        gram[l[0] * S + l[0]] = (gram[l[0] * S + l[0]] ?? 0) + 1;
+        continue;
+      }
+      pure[q] = -1;
+      // SS = 2: w = Σᵢ e_lᵢ / 4, so wwᵀ = Σᵢⱼ e_lᵢ e_lⱼᵀ / 16.
+      for (const li of l) for (const lj of l) gram[li * S + lj] = (gram[li * S + lj] ?? 0) + 1 / 16;
+    }
+  }
+  const g = { gram, pure, labels };
+  SHARP_CACHE.set(key, g);
+  return g;
+}
+
+/** Coverage box-averaged to LOW px, blurred with `kernel` (clamped borders, via clampIndex), and its Gram matrix. */
+function blurredGeometry(p: PortraitAttributes, key: string, sigma: number, kernel: Float64Array, clamp: Int32Array): BlurredGeometry {
+  const ckey = `${sigma}|${key}`;
+  const hit = BLUR_CACHE.get(ckey);
+  if (hit) return hit;
+  renderLabelsInto(p, WORK, SS, LABEL);
+  const n = WORK * SS;
+  const present = new Int32Array(S).fill(-1);
+  const slotList: number[] = [];
+  for (let i = 0; i < LABEL.length; i++) {
+    const l = LABEL[i] ?? 0;
+    if (present[l] === -1) {
+      present[l] = slotList.length;
+      slotList.push(l);
+    }
+  }
+  const m = slotList.length;
+  const f = n / LOW;
+  const inc = 1 / (f * f);
+  const w = new Float64Array(LP * m);
+  for (let Y = 0; Y < LOW; Y++) {
+    for (let X = 0; X < LOW; X++) {
+      const o = (Y * LOW + X) * m;
+      for (let dy = 0; dy < f; dy++) {
+        const row = (Y * f + dy) * n + X * f;
+        for (let dx = 0; dx < f; dx++) {
+          const k = o + (present[LABEL[row + dx] ?? 0] ?? 0);
+          w[k] = (w[k] ?? 0) + inc;
+        }
+      }
+    }
+  }
+  const taps = kernel.length;
+  const tmp = new Float64Array(LP * m);
+  const bw = new Float32Array(LP * m);
+  for (let y = 0; y < LOW; y++) {
+    for (let xq = 0; xq < LOW; xq++) {
+      const o = (y * LOW + xq) * m;
+      for (let t = 0; t < taps; t++) {
+        const kt = kernel[t] ?? 0;
+        const q = (y * LOW + (clamp[xq + t] ?? 0)) * m;
+        for (let s = 0; s < m; s++) tmp[o + s] = (tmp[o + s] ?? 0) + kt * (w[q + s] ?? 0);
+      }
+    }
+  }
+  const acc = new Float64Array(LOW * m);
+  for (let y = 0; y < LOW; y++) {
+    acc.fill(0);
+    for (let t = 0; t < taps; t++) {
+      const kt = kernel[t] ?? 0;
+      const srcRow = (clamp[y + t] ?? 0) * LOW * m;
+      for (let i = 0; i < LOW * m; i++) acc[i] = (acc[i] ?? 0) + kt * (tmp[srcRow + i] ?? 0);
+    }
+    // Stored as float32 (tiny values dropped); WᵀW is computed from the stored values, so WᵀW and WᵀX agree exactly.
+    for (let i = 0; i < LOW * m; i++) {
+      const v = acc[i] ?? 0;
+      bw[y * LOW * m + i] = v < 1e-9 ? 0 : v;
+    }
+  }
+  const gram = new Float64Array(S * S);
+  const nz = new Int32Array(m);
+  for (let q = 0; q < LP; q++) {
+    let c = 0;
+    for (let i = 0; i < m; i++) if ((bw[q * m + i] ?? 0) !== 0) nz[c++] = i;
+    for (let a = 0; a < c; a++) {
+      const i = nz[a] ?? 0;
+      const ws = bw[q * m + i] ?? 0;
+      const row = (slotList[i] ?? 0) * S;
+      for (let b = 0; b < c; b++) {
+        const k = nz[b] ?? 0;
+        const idx = row + (slotList[k] ?? 0);
+        gram[idx] = (gram[idx] ?? 0) + ws * (bw[q * m + k] ?? 0);
+      }
+    }
+  }
+  const g = { gram, slots: Int32Array.from(slotList), bw };
+  BLUR_CACHE.set(ckey, g);
+  return g;
+}
+
 class Fitter {
-  private readonly label = new Uint8Array(WORK * SS * WORK * SS);
   private readonly c = new Float64Array(S * 3);
+  private readonly d = new Float64Array(S * 3);
   readonly xx: number;
   /** The image box-averaged to LOW × LOW, for blurred fits, and its Σ‖x‖². */
   private readonly xLow: Float32Array;
@@ -104,8 +257,6 @@ class Fitter {
   private low = false;
   private kernel = new Float64Array([1]);
   private clampIndex = new Int32Array(WORK);
-  private readonly quad = new Uint8Array(4);
-  private base: { label: Uint8Array; label16: Uint16Array; stats: Stats } | null = null;
 
   constructor(readonly x: Float32Array) {
     let xx = 0;
@@ -117,163 +268,59 @@ class Fitter {
 
   /** Sufficient statistics WᵀW and WᵀX of the geometry of `p` (colours ignored), memoised. */
   stats(p: PortraitAttributes): Stats {
-    const key = `${this.low ? this.blur : "sharp"}|${GEOMETRY_ATTRS.map((a) => p[a]).join(",")}`;
+    const gkey = GEOMETRY_ATTRS.map((a) => p[a]).join(",");
+    const key = this.low ? `${this.blur}|${gkey}` : gkey;
     const hit = this.cache.get(key);
     if (hit) return hit;
-    const x = this.x;
-    const lab = this.label;
-    renderLabelsInto(p, WORK, SS, lab);
+    const xw = new Float64Array(S * 3);
+    let gram: Float64Array;
     if (this.low) {
-      const st = this.blurredStats();
-      this.cache.set(key, st);
-      return st;
-    }
-    const n = WORK * SS;
-    const base = this.base;
-    let gram: Float64Array, xw: Float64Array;
-    if (base) {
-      // Only pixels whose samples differ from the base render change the statistics.
-      gram = base.stats.gram.slice();
-      xw = base.stats.xw.slice();
-      const a16 = new Uint16Array(lab.buffer, lab.byteOffset, lab.length / 2);
-      const b16 = base.label16;
-      for (let py = 0; py < WORK; py++) {
-        for (let px = 0; px < WORK; px++) {
-          const top = py * n + px;
-          if (a16[top] === b16[top] && a16[top + n / 2] === b16[top + n / 2]) continue;
-          this.addPixel(base.label, py, px, -1, gram, xw);
-          this.addPixel(lab, py, px, 1, gram, xw);
+      const g = blurredGeometry(p, gkey, this.blur, this.kernel, this.clampIndex);
+      gram = g.gram;
+      const m = g.slots.length;
+      const x = this.xLow;
+      for (let q = 0; q < LP; q++) {
+        const r = x[q * 3] ?? 0, gr = x[q * 3 + 1] ?? 0, b = x[q * 3 + 2] ?? 0;
+        for (let i = 0; i < m; i++) {
+          const w = g.bw[q * m + i] ?? 0;
+          if (w === 0) continue;
+          const sl = g.slots[i] ?? 0;
+          xw[sl * 3] = (xw[sl * 3] ?? 0) + w * r;
+          xw[sl * 3 + 1] = (xw[sl * 3 + 1] ?? 0) + w * gr;
+          xw[sl * 3 + 2] = (xw[sl * 3 + 2] ?? 0) + w * b;
         }
       }
     } else {
-      gram = new Float64Array(S * S);
-      xw = new Float64Array(S * 3);
-      for (let py = 0; py < WORK; py++) for (let px = 0; px < WORK; px++) this.addPixel(lab, py, px, 1, gram, xw);
+      const g = sharpGeometry(p, gkey);
+      gram = g.gram;
+      const x = this.x;
+      for (let q = 0; q < P; q++) {
+        const r = x[q * 3] ?? 0, gr = x[q * 3 + 1] ?? 0, b = x[q * 3 + 2] ?? 0;
+        const pure = g.pure[q] ?? 0;
+        if (pure >= 0) {
+          xw[pure * 3] = (xw[pure * 3] ?? 0) + r;
+          xw[pure * 3 + 1] = (xw[pure * 3 + 1] ?? 0) + gr;
+          xw[pure * 3 + 2] = (xw[pure * 3 + 2] ?? 0) + b;
+          continue;
+        }
+        // A mixed pixel: coverage is the mean of its 4 sample indicators.
+        for (let i = 0; i < 4; i++) {
+          const sl = g.labels[q * 4 + i] ?? 0;
+          xw[sl * 3] = (xw[sl * 3] ?? 0) + r / 4;
+          xw[sl * 3 + 1] = (xw[sl * 3 + 1] ?? 0) + gr / 4;
+          xw[sl * 3 + 2] = (xw[sl * 3 + 2] ?? 0) + b / 4;
+        }
+      }
     }
     const st = { gram, xw };
     this.cache.set(key, st);
     return st;
   }
 
-  /** Add (sign 1) or remove (−1) pixel (px, py)'s term: SS = 2, so w = Σᵢ e_lᵢ / 4 over its 4 samples. */
-  private addPixel(lab: Uint8Array, py: number, px: number, sign: number, gram: Float64Array, xw: Float64Array): void {
-    const n = WORK * SS;
-    const o = 2 * py * n + 2 * px;
-    const l0 = lab[o] ?? 0, l1 = lab[o + 1] ?? 0, l2 = lab[o + n] ?? 0, l3 = lab[o + n + 1] ?? 0;
-    const q = (py * WORK + px) * 3;
-    const r = this.x[q] ?? 0, g = this.x[q + 1] ?? 0, b = this.x[q + 2] ?? 0;
-    if (l0 === l1 && l0 === l2 && l0 === l3) {
-      gram[l0 * S + l0] = (gram[l0 * S + l0] ?? 0) + sign;
-      xw[l0 * 3] = (xw[l0 * 3] ?? 0) + sign * r;
-      xw[l0 * 3 + 1] = (xw[l0 * 3 + 1] ?? 0) + sign * g;
-      xw[l0 * 3 + 2] = (xw[l0 * 3 + 2] ?? 0) + sign * b;
-      return;
-    }
-    const quad = this.quad;
-    quad[0] = l0;
-    quad[1] = l1;
-    quad[2] = l2;
-    quad[3] = l3;
-    for (let i = 0; i < 4; i++) {
-      const li = quad[i] ?? 0;
-      xw[li * 3] = (xw[li * 3] ?? 0) + (sign * r) / 4;
-      xw[li * 3 + 1] = (xw[li * 3 + 1] ?? 0) + (sign * g) / 4;
-      xw[li * 3 + 2] = (xw[li * 3 + 2] ?? 0) + (sign * b) / 4;
-      for (let j = 0; j < 4; j++) {
-        const k = li * S + (quad[j] ?? 0);
-        gram[k] = (gram[k] ?? 0) + sign / 16;
-      }
-    }
-  }
-
-  /**
-   * Make `p` the base that unblurred statistics are computed against (hypotheses near it then cost
-   * only their changed pixels); null for none.
-   */
-  setBase(p: PortraitAttributes | null): void {
-    if (!p || this.low) {
-      this.base = null;
-      return;
-    }
-    this.base = null;
-    const st = this.stats(p);
-    renderLabelsInto(p, WORK, SS, this.label);
-    const label = this.label.slice();
-    this.base = { label, label16: new Uint16Array(label.buffer), stats: st };
-  }
-
-  /** Statistics of the coverage in this.label blurred by this.blur (dense: coverage, blur rows, blur columns). */
-  private blurredStats(): Stats {
-    const lab = this.label;
-    const n = WORK * SS;
-    // Coverage of the slots present, compacted to m planes.
-    const present = new Int32Array(S).fill(-1);
-    const slots: number[] = [];
-    for (let i = 0; i < lab.length; i++) {
-      const l = lab[i] ?? 0;
-      if (present[l] === -1) {
-        present[l] = slots.length;
-        slots.push(l);
-      }
-    }
-    const m = slots.length;
-    const f = n / LOW;
-    const w = new Float64Array(LP * m);
-    for (let j = 0; j < n; j++) {
-      for (let i = 0; i < n; i++) {
-        const k = (((j / f) | 0) * LOW + ((i / f) | 0)) * m + (present[lab[j * n + i] ?? 0] ?? 0);
-        w[k] = (w[k] ?? 0) + 1 / (f * f);
-      }
-    }
-    const kern = this.kernel;
-    const taps = kern.length;
-    const clamp = this.clampIndex;
-    const tmp = new Float64Array(LP * m);
-    const bw = new Float64Array(LP * m);
-    for (let y = 0; y < LOW; y++) {
-      for (let xq = 0; xq < LOW; xq++) {
-        const o = (y * LOW + xq) * m;
-        for (let t = 0; t < taps; t++) {
-          const kt = kern[t] ?? 0;
-          const q = (y * LOW + (clamp[xq + t] ?? 0)) * m;
-          for (let s = 0; s < m; s++) tmp[o + s] = (tmp[o + s] ?? 0) + kt * (w[q + s] ?? 0);
-        }
-      }
-    }
-    for (let y = 0; y < LOW; y++) {
-      for (let t = 0; t < taps; t++) {
-        const kt = kern[t] ?? 0;
-        const srcRow = (clamp[y + t] ?? 0) * LOW * m;
-        const dstRow = y * LOW * m;
-        for (let i = 0; i < LOW * m; i++) bw[dstRow + i] = (bw[dstRow + i] ?? 0) + kt * (tmp[srcRow + i] ?? 0);
-      }
-    }
-    const gram = new Float64Array(S * S);
-    const xw = new Float64Array(S * 3);
-    const x = this.xLow;
-    for (let q = 0; q < LP; q++) {
-      const rr = x[q * 3] ?? 0, g = x[q * 3 + 1] ?? 0, b = x[q * 3 + 2] ?? 0;
-      for (let i = 0; i < m; i++) {
-        const ws = bw[q * m + i] ?? 0;
-        if (ws < 1e-9) continue;
-        const s = slots[i] ?? 0;
-        xw[s * 3] = (xw[s * 3] ?? 0) + ws * rr;
-        xw[s * 3 + 1] = (xw[s * 3 + 1] ?? 0) + ws * g;
-        xw[s * 3 + 2] = (xw[s * 3 + 2] ?? 0) + ws * b;
-        for (let k = 0; k < m; k++) {
-          const wt = bw[q * m + k] ?? 0;
-          if (wt >= 1e-9) gram[s * S + (slots[k] ?? 0)] = (gram[s * S + (slots[k] ?? 0)] ?? 0) + ws * wt;
-        }
-      }
-    }
-    return { gram, xw };
-  }
-
   /** Model a Gaussian blur of σ pixels at 32 px; `low`: compare LOW × LOW box averages (always, when σ > 0). */
   setBlur(sigma: number, low: boolean): void {
     this.blur = sigma;
     this.low = low || sigma > 0;
-    this.base = null;
     if (!this.low) return;
     const sl = (sigma * LOW) / WORK;
     const r = sigma > 0 ? Math.max(1, Math.ceil(2.5 * sl)) : 0;
@@ -321,17 +368,18 @@ class Fitter {
       COLOUR_TABLE.forEach((e, k) => {
         const cur = idx[k] ?? 0;
         let bestV = cur;
+        let bestDelta = 0;
         for (let v = 0; v < e.rows.length; v++) {
           if (v === cur) continue;
-          this.setColour(e, v);
-          const err = this.sse(st);
-          if (err < best) {
-            best = err;
+          const d = this.delta(st, e, v);
+          if (d < bestDelta) {
+            bestDelta = d;
             bestV = v;
           }
         }
-        this.setColour(e, bestV);
         if (bestV !== cur) {
+          this.setColour(e, bestV);
+          best += bestDelta;
           idx[k] = bestV;
           changed = true;
         }
@@ -340,7 +388,38 @@ class Fitter {
     }
     const out: Record<string, string> = { ...p };
     COLOUR_TABLE.forEach((e, k) => (out[e.attr] = ATTRIBUTE_VALUES[e.attr][idx[k] ?? 0] ?? p[e.attr]));
-    return { p: out as PortraitAttributes, sse: best };
+    return { p: out as PortraitAttributes, sse: Math.max(0, best) };
+  }
+
+  /**
+   * Change of the SSE when the slots of `e` take colour row v (D = new − current on those slots, G
+   * symmetric): Δ = −2 Σₛ xwₛ·dₛ + 2 Σₛ Σₜ Gₛₜ dₛ·cₜ + Σₛₜ Gₛₜ dₛ·dₜ, with s, t over e's slots except in cₜ.
+   */
+  private delta(st: Stats, e: (typeof COLOUR_TABLE)[number], v: number): number {
+    const row = e.rows[v];
+    if (!row) return 0;
+    const c = this.c;
+    const d = this.d;
+    const slots = e.slots;
+    for (let k = 0; k < slots.length; k++) {
+      const s = slots[k] ?? 0;
+      for (let ch = 0; ch < 3; ch++) d[k * 3 + ch] = (row[k * 3 + ch] ?? 0) - (c[s * 3 + ch] ?? 0);
+    }
+    let out = 0;
+    for (let k = 0; k < slots.length; k++) {
+      const s = slots[k] ?? 0;
+      const d0 = d[k * 3] ?? 0, d1 = d[k * 3 + 1] ?? 0, d2 = d[k * 3 + 2] ?? 0;
+      out -= 2 * ((st.xw[s * 3] ?? 0) * d0 + (st.xw[s * 3 + 1] ?? 0) * d1 + (st.xw[s * 3 + 2] ?? 0) * d2);
+      for (let t = 0; t < S; t++) {
+        const g = st.gram[s * S + t] ?? 0;
+        if (g !== 0) out += 2 * g * (d0 * (c[t * 3] ?? 0) + d1 * (c[t * 3 + 1] ?? 0) + d2 * (c[t * 3 + 2] ?? 0));
+      }
+      for (let m = 0; m < slots.length; m++) {
+        const g = st.gram[s * S + (slots[m] ?? 0)] ?? 0;
+        if (g !== 0) out += g * (d0 * (d[m * 3] ?? 0) + d1 * (d[m * 3 + 1] ?? 0) + d2 * (d[m * 3 + 2] ?? 0));
+      }
+    }
+    return out;
   }
 
   /** SSE of every value of a colour attribute, all else fixed. */
@@ -394,7 +473,6 @@ function search(
   let sse = Infinity;
   let scores = new Map<AttributeName, number[]>();
   let converged = false;
-  f.setBase(est);
   for (let sweep = 0; sweep < maxSweeps && !converged; sweep++) {
     converged = true;
     scores = new Map();
@@ -408,10 +486,7 @@ function search(
       }
       scores.set(a, row);
       if (best) {
-        if (best.p[a] !== est[a]) {
-          converged = false;
-          f.setBase(best.p);
-        }
+        if (best.p[a] !== est[a]) converged = false;
         est = best.p;
         sse = best.sse;
       }
@@ -453,6 +528,31 @@ function coarseFit(f: Fitter): SearchResult {
   return best;
 }
 
+/**
+ * The blur σ (from BLURS) that lowers the LOW-px error of the unblurred template at `at` below
+ * `gain` × that error, or 0; tried only when the sharp fit leaves a residual std above
+ * BLUR_MIN_RESIDUAL. Leaves the fitter in the chosen mode.
+ */
+function chooseBlur(f: Fitter, at: SearchResult, gain: number): { sigma: number; start: PortraitAttributes } {
+  let sigma = 0;
+  let start = at.est;
+  if (at.sse / (3 * P) > BLUR_MIN_RESIDUAL ** 2) {
+    f.setBlur(0, true);
+    let bestSse = f.profile(at.est, 2).sse * gain;
+    for (const b of BLURS) {
+      f.setBlur(b, true);
+      const r = f.profile(at.est, 2);
+      if (r.sse < bestSse) {
+        sigma = b;
+        bestSse = r.sse;
+        start = r.p;
+      }
+    }
+  }
+  f.setBlur(sigma, sigma > 0);
+  return { sigma, start };
+}
+
 export interface Recognition {
   distributions: AttributeDistributions;
   /** The most probable portrait. */
@@ -470,28 +570,17 @@ export function recognizeDetailed(pixels: Float32Array, size: number): Recogniti
   const x = toWorkSize(pixels, size);
   const f = new Fitter(x);
   const coarse = coarseFit(f);
-  // Blur: compared at LOW px against the unblurred template; adopted when it explains clearly more.
-  let blur = 0;
-  let start = coarse.est;
-  if (coarse.sse / (3 * P) > BLUR_MIN_RESIDUAL ** 2) {
-    f.setBlur(0, true);
-    const sharp = f.profile(coarse.est, 2);
-    let bestSse = sharp.sse * BLUR_GAIN;
-    for (const b of BLURS) {
-      f.setBlur(b, true);
-      const r = f.profile(coarse.est, 2);
-      if (r.sse < bestSse) {
-        blur = b;
-        bestSse = r.sse;
-        start = r.p;
-      }
-    }
+  // Clearly blurred already at the coarse estimate: the fine search runs under the blur.
+  let blur = chooseBlur(f, coarse, BLUR_GAIN_COARSE);
+  let res = search(f, blur.start, MAX_SWEEPS);
+  if (blur.sigma === 0) {
+    // Otherwise decide again at the fine estimate, and search on under the blur if it is adopted.
+    blur = chooseBlur(f, res, BLUR_GAIN);
+    if (blur.sigma > 0) res = search(f, blur.start, MAX_SWEEPS);
   }
-  f.setBlur(blur, blur > 0);
-  const res = search(f, start, MAX_SWEEPS);
   const residualVar = res.sse / (3 * f.pixels());
   const sse = Object.fromEntries(ALL_ATTRIBUTES.map((a) => [a, res.scores.get(a) ?? []])) as Record<AttributeName, number[]>;
-  return { distributions: posteriors(sse, residualVar), argmax: res.est, blur, noiseStd: Math.sqrt(residualVar), sse };
+  return { distributions: posteriors(sse, residualVar), argmax: res.est, blur: blur.sigma, noiseStd: Math.sqrt(residualVar), sse };
 }
 
 /**

@@ -35,17 +35,16 @@ export function camera(p: PortraitAttributes, size: number): Camera {
 }
 
 function toPixels(s: Shape, c: Camera): Shape {
-  const X = (x: number): number => x * c.scale + c.ox;
-  const Y = (y: number): number => y * c.scale + c.oy;
+  const k = c.scale;
   switch (s.kind) {
     case "rect":
-      return { kind: "rect", x0: X(s.x0), y0: Y(s.y0), x1: X(s.x1), y1: Y(s.y1) };
+      return { kind: "rect", x0: s.x0 * k + c.ox, y0: s.y0 * k + c.oy, x1: s.x1 * k + c.ox, y1: s.y1 * k + c.oy };
     case "circle":
       return s.yMax === undefined
-        ? { kind: "circle", cx: X(s.cx), cy: Y(s.cy), r: s.r * c.scale }
-        : { kind: "circle", cx: X(s.cx), cy: Y(s.cy), r: s.r * c.scale, yMax: Y(s.yMax) };
+        ? { kind: "circle", cx: s.cx * k + c.ox, cy: s.cy * k + c.oy, r: s.r * k }
+        : { kind: "circle", cx: s.cx * k + c.ox, cy: s.cy * k + c.oy, r: s.r * k, yMax: s.yMax * k + c.oy };
     case "capsule":
-      return { kind: "capsule", ax: X(s.ax), ay: Y(s.ay), bx: X(s.bx), by: Y(s.by), r: s.r * c.scale };
+      return { kind: "capsule", ax: s.ax * k + c.ox, ay: s.ay * k + c.oy, bx: s.bx * k + c.ox, by: s.by * k + c.oy, r: s.r * k };
   }
 }
 
@@ -121,39 +120,85 @@ export function renderLabelsInto(p: PortraitAttributes, size: number, ss: number
 }
 
 /**
- * Set every sample (centre ((i+0.5)/ss, (j+0.5)/ss) in pixels) inside the shape to `slot`. Rectangles
- * and circle rows are filled as spans (bounds checked with the exact inside-test), capsules sample by sample.
+ * The x-interval where the row y meets a capsule (convex, so one interval): the hull of the row's
+ * intervals through the two end discs and through the slab around the segment (|cross| ≤ r·|v| and
+ * 0 ≤ dot ≤ |v|², both linear in x), written to out[0..1]; false when empty. Only a guide: fillShape
+ * trims its ends with the exact test.
+ */
+function capsuleRow(s: Extract<Shape, { kind: "capsule" }>, y: number, out: Float64Array): boolean {
+  let lo = Infinity;
+  let hi = -Infinity;
+  const r2 = s.r * s.r;
+  const ha = r2 - (y - s.ay) * (y - s.ay);
+  if (ha >= 0) {
+    const h = Math.sqrt(ha);
+    lo = s.ax - h;
+    hi = s.ax + h;
+  }
+  const hb = r2 - (y - s.by) * (y - s.by);
+  if (hb >= 0) {
+    const h = Math.sqrt(hb);
+    lo = Math.min(lo, s.bx - h);
+    hi = Math.max(hi, s.bx + h);
+  }
+  const vx = s.bx - s.ax;
+  const vy = s.by - s.ay;
+  const len = Math.sqrt(vx * vx + vy * vy);
+  const wy = y - s.ay;
+  // With u = x − ax: dot = u·vx + wy·vy ∈ [0, len²] and cross = u·vy − wy·vx ∈ [−r·len, r·len].
+  let a = -Infinity;
+  let b = Infinity;
+  if (len > 0) {
+    for (let k = 0; k < 2; k++) {
+      const coef = k === 0 ? vx : vy;
+      const off = k === 0 ? wy * vy : -wy * vx;
+      const min = k === 0 ? 0 : -s.r * len;
+      const max = k === 0 ? len * len : s.r * len;
+      if (coef === 0) {
+        if (off < min || off > max) a = Infinity;
+        continue;
+      }
+      const t0 = (min - off) / coef;
+      const t1 = (max - off) / coef;
+      a = Math.max(a, Math.min(t0, t1));
+      b = Math.min(b, Math.max(t0, t1));
+    }
+    if (a <= b) {
+      lo = Math.min(lo, s.ax + a);
+      hi = Math.max(hi, s.ax + b);
+    }
+  }
+  out[0] = lo;
+  out[1] = hi;
+  return lo <= hi;
+}
+
+/**
+ * Set every sample (centre ((i+0.5)/ss, (j+0.5)/ss) in pixels) inside the shape to `slot`. Every shape
+ * is convex, so each row is one span: exact integers for rectangles, else found from an analytic guess
+ * by the exact inside-test at its ends, then filled.
  */
 function fillShape(label: Uint8Array, n: number, ss: number, s: Shape, slot: number): void {
-  const [bx0, by0, bx1, by1] = bounds(s);
-  const j0 = Math.max(0, Math.floor(by0 * ss - 0.5));
-  const j1 = Math.min(n - 1, Math.ceil(by1 * ss));
-  if (s.kind === "capsule") {
-    const i0 = Math.max(0, Math.floor(bx0 * ss - 0.5));
-    const i1 = Math.min(n - 1, Math.ceil(bx1 * ss));
-    const vx = s.bx - s.ax;
-    const vy = s.by - s.ay;
-    const vv = vx * vx + vy * vy;
-    const r2 = s.r * s.r;
-    for (let j = j0; j <= j1; j++) {
-      const wy = (j + 0.5) / ss - s.ay;
-      for (let i = i0; i <= i1; i++) {
-        const wx = (i + 0.5) / ss - s.ax;
-        const t = vv === 0 ? 0 : Math.min(1, Math.max(0, (wx * vx + wy * vy) / vv));
-        const dx = wx - t * vx;
-        const dy = wy - t * vy;
-        if (dx * dx + dy * dy <= r2) label[j * n + i] = slot;
-      }
-    }
+  if (s.kind === "rect") {
+    // (k + 0.5)/ss ≥ v ⟺ k ≥ v·ss − 0.5 exactly (ss is a power of two), so the spans are exact integers.
+    const i0 = Math.max(0, Math.ceil(s.x0 * ss - 0.5));
+    const i1 = Math.min(n, Math.ceil(s.x1 * ss - 0.5));
+    const j0 = Math.max(0, Math.ceil(s.y0 * ss - 0.5));
+    const j1 = Math.min(n, Math.ceil(s.y1 * ss - 0.5));
+    if (i0 < i1) for (let j = j0; j < j1; j++) label.fill(slot, j * n + i0, j * n + i1);
     return;
   }
+  const [, by0, , by1] = bounds(s);
+  const j0 = Math.max(0, Math.floor(by0 * ss - 0.5));
+  const j1 = Math.min(n - 1, Math.ceil(by1 * ss));
+  const span = SPAN;
   for (let j = j0; j <= j1; j++) {
     const y = (j + 0.5) / ss;
     let lo: number, hi: number;
-    if (s.kind === "rect") {
-      if (y < s.y0 || y >= s.y1) continue;
-      lo = s.x0;
-      hi = s.x1;
+    if (s.kind === "capsule") {
+      if (!capsuleRow(s, y, span)) continue;
+      lo = span[0] ?? 0;
+      hi = span[1] ?? 0;
     } else {
       const dy = y - s.cy;
       const h2 = s.r * s.r - dy * dy;
@@ -170,6 +215,7 @@ function fillShape(label: Uint8Array, n: number, ss: number, s: Shape, slot: num
     if (k >= i) label.fill(slot, j * n + i, j * n + k + 1);
   }
 }
+const SPAN = new Float64Array(2);
 
 /** Mix slot colours ([NUM_SLOTS, 3]) by coverage: [size, size, 3] RGB in [0, 1]. */
 export function compose(weights: SlotWeights, colours: Float32Array): Float32Array {

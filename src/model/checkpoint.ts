@@ -83,7 +83,8 @@ const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest(
 export async function saveCheckpoint(dir: string, data: CheckpointData): Promise<void> {
   const lora = data.lora ?? null;
   const bSpec = baseSpec(data.config);
-  if (data.base.length !== bSpec.reduce((a, e) => a + e.size, 0)) throw new RangeError(`saveCheckpoint: base has ${data.base.length} values, the ${data.config.preset} spec needs more/less`);
+  const need = bSpec.reduce((a, e) => a + e.size, 0);
+  if (data.base.length !== need) throw new RangeError(`saveCheckpoint: base has ${data.base.length} values, the ${data.config.preset} config needs ${need}`);
   const files: Record<string, Uint8Array> = {
     "model.safetensors": encodeSafetensors(toTensors(data.base, bSpec), { format: "pt", preset: data.config.preset }),
   };

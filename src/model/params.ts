@@ -28,10 +28,6 @@ export class SpecBuilder {
     this.add(`${name}.weight`, [outF, inF]);
     if (bias) this.add(`${name}.bias`, [outF]);
   }
-
-  get size(): number {
-    return this.offset;
-  }
 }
 
 export function specSize(spec: ParamEntry[]): number {

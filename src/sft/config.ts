@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { z } from "zod";
 import { UserError } from "../runtime/errors.js";
-import { isPresetName, PRESET_NAMES, presetConfig } from "../model/index.js";
+import { isPresetName, parseModelConfig, PRESET_NAMES, presetConfig, type ModelConfig } from "../model/index.js";
 
 /** Presets SFT can train: a built-in text encoder and the pixel-space codec (not shape-only ones). */
 export const TRAINABLE_PRESETS = PRESET_NAMES.filter((p) => {
@@ -22,6 +22,8 @@ export const SftConfigSchema = z.strictObject({
   preset: z.string().refine((p) => isPresetName(p) && TRAINABLE_PRESETS.includes(p), {
     message: `expected one of ${TRAINABLE_PRESETS.join(", ")}`,
   }),
+  /** Fields overriding the preset's model config (validated as a whole model config). */
+  model: z.record(z.string(), z.unknown()),
   /** Optimizer steps in the whole run. */
   steps: posInt,
   batchSize: posInt,
@@ -58,6 +60,7 @@ export type SftConfig = z.infer<typeof SftConfigSchema>;
 
 export const DEFAULT_SFT_CONFIG: SftConfig = {
   preset: "small",
+  model: {},
   steps: 2000,
   batchSize: 32,
   seed: 0,
@@ -117,9 +120,20 @@ export function resolveSftConfig(file: string | undefined, flags: Record<string,
   let merged: unknown = DEFAULT_SFT_CONFIG;
   if (file !== undefined) {
     merged = mergeConfig(merged, readConfigFile(file));
-    parseSftConfig(merged, file);
+    sftModelConfig(parseSftConfig(merged, file), file);
   }
-  return parseSftConfig(mergeConfig(merged, flags), "command line");
+  const config = parseSftConfig(mergeConfig(merged, flags), "command line");
+  sftModelConfig(config, "command line");
+  return config;
+}
+
+/** The model config SFT trains: the preset with the config's `model` overrides. */
+export function sftModelConfig(c: SftConfig, source = "sft config"): ModelConfig {
+  const model = parseModelConfig({ ...presetConfig(c.preset), ...c.model }, source);
+  if (model.textEncoder !== "builtin" || model.latentDownsample !== 1) {
+    throw new UserError(`${source}: model: SFT needs the built-in text encoder and the pixel codec (latentDownsample 1)`, 2);
+  }
+  return model;
 }
 
 /** Learning rate at optimizer step `step` (1-based): linear warm-up, then constant. */

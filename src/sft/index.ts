@@ -7,6 +7,7 @@ export {
   resolveSftConfig,
   mergeConfig,
   learningRate,
+  sftModelConfig,
   type SftConfig,
 } from "./config.js";
 export { prepareExamples, type SftExamples } from "./examples.js";

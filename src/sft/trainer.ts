@@ -8,14 +8,14 @@
  * bit for bit. `shouldStop` (SIGINT) is polled after each step: the run checkpoints and returns.
  */
 import { SingleBar } from "cli-progress";
-import { buildModel, loadCheckpoint, presetConfig, saveCheckpoint } from "../model/index.js";
+import { buildModel, loadCheckpoint, saveCheckpoint } from "../model/index.js";
 import type { DatasetRecord } from "../data/index.js";
 import { initJax, np, type JaxArray } from "../runtime/jax.js";
 import { UserError } from "../runtime/errors.js";
 import { fromFloat32, peekFloat32 } from "../runtime/refs.js";
 import { initTrainState, makeTrainStep, type TrainState } from "../runtime/train-step.js";
 import { BatchMaker, streamSeed, type HostBatch } from "./batch.js";
-import { learningRate, type SftConfig } from "./config.js";
+import { learningRate, sftModelConfig, type SftConfig } from "./config.js";
 import { makeEma } from "./ema.js";
 import { prepareExamples } from "./examples.js";
 import { sftLoss } from "./loss.js";
@@ -40,6 +40,8 @@ export interface SftState {
   seed: number;
   /** Training seconds so far (all sessions). */
   elapsedS: number;
+  /** Sums over the open log interval (so a resumed run writes the same metrics lines). */
+  window: { loss: number; gradNorm: number; n: number };
   config: SftConfig;
 }
 
@@ -88,7 +90,7 @@ function batchArrays(b: HostBatch, N: number, P: number, W: number): JaxArray[] 
 export async function runSft(o: SftOptions): Promise<SftResult> {
   const { config, out } = o;
   const log = o.log ?? (() => undefined);
-  const modelConfig = presetConfig(config.preset);
+  const modelConfig = sftModelConfig(config);
   const model = buildModel(modelConfig);
   const N = model.tokensPerImage;
   const P = model.tokenDim;
@@ -132,6 +134,7 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
   const batches = new BatchMaker(examples, config, { N, P, W });
 
   let elapsed = st?.elapsedS ?? 0;
+  let window = st?.window ?? { loss: 0, gradNorm: 0, n: 0 };
   let lastCheckpoint = status.resumeFrom ?? "";
   const checkpoint = async (): Promise<void> => {
     const dir = sftPaths.checkpoint(out, step);
@@ -140,7 +143,7 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
       "adam.v": await peekFloat32(state.v),
     };
     if (emaParams) extra["ema"] = await peekFloat32(emaParams);
-    const sftState: SftState = { kind: SFT_RUN_KIND, step, adamT: state.t, seed: config.seed, elapsedS: elapsed, config };
+    const sftState: SftState = { kind: SFT_RUN_KIND, step, adamT: state.t, seed: config.seed, elapsedS: elapsed, window, config };
     await saveCheckpoint(dir, { config: modelConfig, base: await peekFloat32(state.params), extra, state: sftState });
     await commitCheckpoint(out, step, config.keepCheckpoints);
     lastCheckpoint = dir;
@@ -148,7 +151,6 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
 
   const bar = o.progress && process.stderr.isTTY ? new SingleBar({ format: "sft {bar} {value}/{total} | loss {loss} | {rate} steps/s", stream: process.stderr }) : null;
   bar?.start(config.steps, step, { loss: "-", rate: "-" });
-  let window = { loss: 0, gradNorm: 0, n: 0 };
   let lastLoss = Number.NaN;
   let status_: SftResult["status"] = "completed";
   try {
@@ -167,7 +169,7 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
       o.onStep?.({ step, loss: r.loss, gradNorm: r.gradNorm, lr });
       bar?.update(step, { loss: r.loss.toFixed(4), rate: (1 / seconds).toFixed(2) });
       const stop = o.shouldStop?.(step) ?? false;
-      if (step % config.logEvery === 0 || step === config.steps || stop) {
+      if (step % config.logEvery === 0 || step === config.steps) {
         lastLoss = window.loss / window.n;
         await appendMetrics(out, { step, loss: lastLoss, lr, grad_norm: window.gradNorm / window.n, time_s: elapsed });
         window = { loss: 0, gradNorm: 0, n: 0 };
@@ -178,7 +180,6 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
         break;
       }
     }
-    if (lastCheckpoint === "" ) await checkpoint();
   } finally {
     bar?.stop();
     trainer.dispose();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { initJax, random } from "../../src/runtime/jax.js";
 import { Rng } from "../../src/runtime/rng.js";
 
 describe("Rng", () => {
@@ -44,5 +45,12 @@ describe("Rng", () => {
     const f1 = new Rng(3).fork();
     const f2 = new Rng(3).fork();
     expect(f1.nextUint32()).toBe(f2.nextUint32());
+  });
+
+  it("jaxKey() derives reproducible jax-js keys from the stream", async () => {
+    await initJax();
+    const draw = async (seed: number): Promise<number[]> => Array.from(await random.normal(new Rng(seed).jaxKey(), [4]).data());
+    expect(await draw(5)).toEqual(await draw(5));
+    expect(await draw(5)).not.toEqual(await draw(6));
   });
 });

@@ -8,6 +8,7 @@ import { registerModel } from "./model.js";
 import { registerEval } from "./eval.js";
 import { registerSft } from "./sft.js";
 import { registerSample } from "./sample.js";
+import { registerTrain } from "./train.js";
 
 export function registerCommands(program: Command): void {
   registerData(program);
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerEval(program);
   registerSft(program);
   registerSample(program);
+  registerTrain(program);
   registerRate(program);
   registerReport(program);
 }

@@ -1,0 +1,146 @@
+/**
+ * `portraitrl train --algo A --data DIR --init SFT_CKPT --out RUN [--preset paper|cpu|tiny] [--config FILE.yaml]
+ *  [--epochs N --seed S --judge-url ...]`: RL post-training of a LoRA on top of the SFT checkpoint's base
+ * weights. Everything is validated before anything is written; an existing RUN of the same config is
+ * resumed from its latest checkpoint. SIGINT finishes the epoch's update (or abandons its rollouts),
+ * checkpoints and exits 130; a second SIGINT exits at once.
+ */
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { loadDataset } from "../../data/index.js";
+import { loadCheckpoint, presetConfig } from "../../model/index.js";
+import { UserError } from "../../runtime/errors.js";
+import { buildJudge, checkJudgeConfig, createRewardModel, createSyntheticEmbedder, parseRewardVariant, type RewardParts } from "../../reward/index.js";
+import { ALGORITHM_NAMES } from "../../rl/algorithms.js";
+import { TRAIN_PRESETS, inspectRunFolder, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
+import { addJudgeOptions, judgeConfigFrom } from "./judge.js";
+
+interface TrainCliOptions {
+  algo: string;
+  data: string;
+  init: string;
+  out: string;
+  preset: string;
+  config?: string;
+  epochs?: string;
+  seed?: string;
+  groupSize?: string;
+  groupsPerEpoch?: string;
+  reward?: string;
+  initWeights: string;
+  progress: boolean;
+  judgeUrl: string[];
+  judgeModel?: string;
+  levels: string;
+  prompts?: string;
+  topLogprobs: string;
+  minMass: string;
+  judgeConcurrency: string;
+  judgeTimeout: string;
+  judgeRetries: string;
+  judgeApiKeyEnv: string;
+  judgeTextFallback?: boolean;
+  judgeMinSide: string;
+  cache?: string | false;
+}
+
+function int(flag: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} ${JSON.stringify(text)}: expected an integer >= ${min}`, 2);
+  return n;
+}
+
+export function registerTrain(program: Command): void {
+  const cmd = program
+    .command("train")
+    .description("RL post-training (NaSPO or a baseline) of a LoRA on top of an SFT checkpoint; resumes RUN when it exists")
+    .requiredOption("--algo <name>", `algorithm: ${ALGORITHM_NAMES.join(", ")}`)
+    .requiredOption("--data <dir>", "dataset folder (train split)")
+    .requiredOption("--init <ckpt>", "SFT checkpoint folder (its base weights are frozen; a LoRA is trained)")
+    .requiredOption("--out <run>", "run folder (created, or resumed from checkpoints/latest)")
+    .option("--preset <name>", `training preset: ${TRAIN_PRESETS.join(", ")}`, "cpu")
+    .option("--config <file>", "YAML/JSON overriding preset fields (as in RUN/config.json; algorithm settings under algo:)")
+    .option("--epochs <n>", "epochs (a finished run can be extended with a larger value)")
+    .option("--seed <s>", "seed of the LoRA init, group order, noise and timesteps")
+    .option("--group-size <g>", "G: images per group (at least 2)")
+    .option("--groups-per-epoch <n>", "groups sampled per epoch")
+    .option("--reward <variant>", "reward: ours | dual-pd | clip-t | clip-i | dino-i | directional")
+    .option("--init-weights <which>", "which weights of --init: ema (when the checkpoint has an EMA) or base", "ema")
+    .option("--no-progress", "no progress bar (it is only drawn on a TTY anyway)");
+  addJudgeOptions(cmd).action(async (o: TrainCliOptions) => {
+    // ---- validate everything before writing anything
+    const file = o.config ? readConfigFile(o.config) : null;
+    if (o.reward !== undefined) parseRewardVariant(o.reward);
+    const epochs = int("--epochs", o.epochs, 1);
+    const seed = int("--seed", o.seed, 0);
+    const groupSize = int("--group-size", o.groupSize, 0);
+    const groupsPerEpoch = int("--groups-per-epoch", o.groupsPerEpoch, 1);
+    const { config, algorithm } = resolveTrainConfig(o.algo, o.preset, file, o.config ?? "", {
+      ...(epochs !== undefined ? { epochs } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+      ...(groupSize !== undefined ? { groupSize } : {}),
+      ...(groupsPerEpoch !== undefined ? { groupsPerEpoch } : {}),
+      ...(o.reward !== undefined ? { reward: o.reward } : {}),
+    });
+    if (o.initWeights !== "ema" && o.initWeights !== "base") throw new UserError(`--init-weights ${JSON.stringify(o.initWeights)}: expected ema or base`, 2);
+    const out = resolve(o.out);
+    const judgeCfg = judgeConfigFrom(o, runPaths.judgeCache(out));
+    const variant = config.reward.variant;
+    const needsJudge = variant === "ours" || variant === "dual-pd";
+    if (needsJudge && judgeCfg.urls.length > 0) checkJudgeConfig(judgeCfg, false, o.data);
+    const ck = await loadCheckpoint(o.init, { expectConfig: presetConfig(config.modelPreset) });
+    const initWeights = o.initWeights === "ema" && ck.extra.ema ? "ema" : "base";
+    const base = initWeights === "ema" ? ck.extra.ema! : ck.base;
+    const records = await loadDataset(o.data, "train");
+    const run = await inspectRunFolder(out, config);
+
+    // ---- the reward
+    const synthetic = records.every((r) => r.attributes !== undefined);
+    const parts: RewardParts = {};
+    let judgeInfo: Record<string, unknown> = { reward: variant };
+    if (needsJudge) {
+      const ready = await buildJudge(judgeCfg, synthetic, o.data);
+      for (const line of ready.probe) process.stderr.write(`${line}\n`);
+      parts.judge = ready.judge;
+      judgeInfo = { ...judgeInfo, ...ready.describe, cache: judgeCfg.cacheFile ?? null };
+    } else if (synthetic) {
+      parts.clip = createSyntheticEmbedder();
+      parts.dino = parts.clip;
+    } else {
+      throw new UserError(`--reward ${variant}: the data are not synthetic; use the judge rewards (ours, dual-pd) with --judge-url`, 2);
+    }
+    const reward = createRewardModel(variant, parts);
+
+    // ---- SIGINT: finish the step, checkpoint, exit 130; a second one exits at once
+    let stop = false;
+    const onSigint = (): void => {
+      if (stop) process.exit(130);
+      stop = true;
+      process.stderr.write("portraitrl: interrupt: finishing the current step, then checkpointing (Ctrl-C again to quit now)\n");
+    };
+    process.on("SIGINT", onSigint);
+    try {
+      const result = await train({
+        out,
+        config,
+        algorithm,
+        init: { config: ck.config, base, path: `${resolve(o.init)}${initWeights === "ema" ? " (ema)" : ""}` },
+        records,
+        dataDir: resolve(o.data),
+        reward,
+        judgeInfo,
+        run,
+        progress: o.progress,
+        shouldStop: () => stop,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(JSON.stringify({ status: result.status, epochs: result.epochs, step: result.step, checkpoint: result.checkpoint, metrics: join(out, "metrics.jsonl") }) + "\n");
+      if (result.status === "interrupted") throw new UserError(`interrupted after epoch ${result.epochs}; resume with the same command`, 130);
+      if (result.status === "nan-stop") throw new UserError(`stopped: ${config.maxNanSteps} optimizer steps in a row had a NaN loss; the last good checkpoint is ${result.checkpoint ?? "(none)"}`, 1);
+    } finally {
+      process.off("SIGINT", onSigint);
+      await reward.close();
+    }
+  });
+}

@@ -1,0 +1,101 @@
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import sharp from "sharp";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadDataset } from "../../src/data/index.js";
+import { loadCheckpoint } from "../../src/model/index.js";
+import type { SftState } from "../../src/sft/index.js";
+import { tempDir, tinyDataset, TINY_WIDE } from "./fixtures.js";
+
+const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { encoding: "utf8" });
+
+let data = "";
+let refImage = "";
+
+beforeAll(async () => {
+  data = await tinyDataset();
+  refImage = (await loadDataset(data, "train"))[0]!.referenceImage;
+});
+
+function configFile(dir: string, body: string): string {
+  const file = join(dir, "sft.yaml");
+  writeFileSync(file, body);
+  return file;
+}
+
+describe("portraitrl sft / sample", () => {
+  it("a wrong config field: one line naming it, exit 2, nothing written", () => {
+    const dir = tempDir("badcfg");
+    const out = join(dir, "run");
+    for (const [body, field] of [
+      ["preset: tiny\noptimizer:\n  lr: -1\n", "field optimizer.lr"],
+      ["preset: tiny\nbatchsize: 4\n", "field batchsize: unknown field"],
+      ["preset: nope\n", "field preset"],
+    ] as const) {
+      const r = cli("sft", "--data", data, "--out", out, "--config", configFile(dir, body));
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toContain(field);
+      expect(r.stderr).toContain("sft.yaml");
+      expect(existsSync(out)).toBe(false);
+    }
+    const flag = cli("sft", "--data", data, "--out", out, "--steps", "two");
+    expect(flag.status).toBe(2);
+    expect(flag.stderr).toContain("--steps");
+  });
+
+  it("trains a few steps, then `sample` writes a PNG of the model's size, deterministic per seed", async () => {
+    const dir = tempDir("cli");
+    const out = join(dir, "run");
+    const cfg = configFile(dir, `preset: tiny\nmodel: ${JSON.stringify(TINY_WIDE)}\nbatchSize: 4\nlogEvery: 2\n`);
+    const r = cli("sft", "--data", data, "--out", out, "--config", cfg, "--steps", "4", "--ckpt-every", "2", "--seed", "3");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: "completed", step: 4 });
+    expect(readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n")).toHaveLength(2);
+    const png = join(dir, "edit.png");
+    const args = ["sample", "--ckpt", out, "--ref", refImage, "--instruction", "raise the left arm", "--out", png, "--seed", "5"];
+    const s = cli(...args);
+    expect(s.status).toBe(0);
+    const meta = await sharp(png).metadata();
+    expect([meta.width, meta.height, meta.format]).toEqual([16, 16, "png"]);
+    const first = readFileSync(png);
+    expect(cli(...args).status).toBe(0);
+    expect(readFileSync(png).equals(first)).toBe(true);
+    const ema = cli(...args.slice(0, -2), "--seed", "5", "--weights", "ema", "--sampler", "dpm2m", "--steps", "3");
+    expect(ema.status).toBe(0);
+    expect(readFileSync(png).equals(first)).toBe(false);
+    const missing = cli("sample", "--ckpt", join(dir, "nope"), "--ref", refImage, "--instruction", "x", "--out", png);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("does not exist");
+  });
+
+  it("SIGINT finishes the step, checkpoints and exits 130; re-running resumes", async () => {
+    const dir = tempDir("sigint");
+    const out = join(dir, "run");
+    const cfg = configFile(dir, `preset: tiny\nmodel: ${JSON.stringify(TINY_WIDE)}\nbatchSize: 2\nlogEvery: 1\nckptEvery: 1000\n`);
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "sft", "--data", data, "--out", out, "--config", cfg, "--steps", "5000"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    let exited = false;
+    const closed = new Promise<number | null>((res) => child.on("close", (c) => ((exited = true), res(c))));
+    const metrics = join(out, "metrics.jsonl");
+    const lines = (): number => (existsSync(metrics) ? readFileSync(metrics, "utf8").trim().split("\n").length : 0);
+    while (lines() < 3 && !exited) await new Promise((res) => setTimeout(res, 100));
+    child.kill("SIGINT");
+    const code = await closed;
+    expect(stderr).toMatch(/SIGINT/);
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted at step \d+/);
+    const ckpt = await loadCheckpoint(join(out, "checkpoints", "latest"));
+    const step = (ckpt.state as SftState).step;
+    expect(step).toBeGreaterThanOrEqual(3);
+    expect(step).toBeLessThan(5000);
+    const resumed = cli("sft", "--data", data, "--out", out, "--config", cfg, "--steps", String(step + 2));
+    expect(resumed.status).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: "completed", step: step + 2 });
+  });
+});

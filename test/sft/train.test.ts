@@ -1,0 +1,93 @@
+import { existsSync, readFileSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadDataset, type DatasetRecord } from "../../src/data/index.js";
+import { loadCheckpoint } from "../../src/model/index.js";
+import { initJax } from "../../src/runtime/jax.js";
+import { liveArrayCount, trackLiveArrays } from "../../src/runtime/live.js";
+import { runSft, type SftState } from "../../src/sft/index.js";
+import { tempDir, tinyConfig, tinyDataset } from "./fixtures.js";
+
+let data = "";
+let records: DatasetRecord[] = [];
+
+beforeAll(async () => {
+  await initJax();
+  await trackLiveArrays();
+  data = await tinyDataset();
+  records = await loadDataset(data, "train");
+});
+
+const metricsLines = (run: string): Record<string, number>[] =>
+  readFileSync(join(run, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, number>);
+
+describe("cold-start SFT on 8 triplets (tiny)", () => {
+  it("overfits: the loss falls at least 10×; metrics, checkpoint and no leaks from step 5 to step 50", async () => {
+    const out = join(tempDir("overfit"), "run");
+    const config = tinyConfig({ steps: 400, logEvery: 25, ckptEvery: 200, ema: null });
+    const losses: number[] = [];
+    const live: Record<number, number> = {};
+    const r = await runSft({
+      out,
+      config,
+      records,
+      dataDir: data,
+      onStep: (s) => {
+        losses.push(s.loss);
+        if (s.step === 5 || s.step === 50) live[s.step] = liveArrayCount();
+      },
+    });
+    expect(r.status).toBe("completed");
+    expect(live[50]).toBe(live[5]);
+    const lastWindow = losses.slice(-25).reduce((a, b) => a + b, 0) / 25;
+    expect(lastWindow).toBeLessThan(losses[0]! / 10);
+    const lines = metricsLines(out);
+    expect(lines.map((l) => l.step)).toEqual(Array.from({ length: 16 }, (_, i) => 25 * (i + 1)));
+    expect(Object.keys(lines[0]!).sort()).toEqual(["grad_norm", "loss", "lr", "step", "time_s"]);
+    expect(lines.at(-1)!.loss).toBeCloseTo(lastWindow, 5);
+    expect(lines[0]!.lr).toBeCloseTo(5e-3, 12); // warm-up (20 steps) is over by step 25
+    expect(readlinkSync(join(out, "checkpoints", "latest"))).toBe("step-400");
+    const ckpt = await loadCheckpoint(r.checkpoint);
+    expect((ckpt.state as SftState).step).toBe(400);
+    expect((ckpt.state as SftState).adamT).toBe(400);
+    expect(ckpt.extra["adam.m"]!.length).toBe(ckpt.base.length);
+    const run = JSON.parse(readFileSync(join(out, "config.json"), "utf8")) as { kind: string; seed: number; versions: Record<string, string> };
+    expect(run.kind).toBe("portraitrl-sft");
+    expect(run.versions.jax_js).toBe("0.1.25");
+  });
+
+  it("an interrupted then resumed run ends bit-identical to an uninterrupted one", async () => {
+    const config = tinyConfig({ steps: 12, batchSize: 4, logEvery: 2, ckptEvery: 5 });
+    const straight = join(tempDir("straight"), "run");
+    const split = join(tempDir("split"), "run");
+    await runSft({ out: straight, config, records, dataDir: data });
+    const first = await runSft({ out: split, config, records, dataDir: data, shouldStop: (step) => step === 7 });
+    expect(first.status).toBe("interrupted");
+    expect(first.step).toBe(7);
+    const second = await runSft({ out: split, config, records, dataDir: data });
+    expect(second.status).toBe("completed");
+    const a = await loadCheckpoint(join(straight, "checkpoints", "step-12"));
+    const b = await loadCheckpoint(join(split, "checkpoints", "step-12"));
+    expect(Buffer.from(b.base.buffer).equals(Buffer.from(a.base.buffer))).toBe(true);
+    for (const k of ["adam.m", "adam.v", "ema"]) {
+      expect(Buffer.from(b.extra[k]!.buffer).equals(Buffer.from(a.extra[k]!.buffer))).toBe(true);
+    }
+    const strip = (ls: Record<string, number>[]) => ls.map(({ time_s: _t, ...rest }) => rest);
+    expect(strip(metricsLines(split))).toEqual(strip(metricsLines(straight)));
+  });
+
+  it("refuses to resume a run folder with another config (exit 2, names the field) and leaves it untouched", async () => {
+    const out = join(tempDir("mismatch"), "run");
+    await runSft({ out, config: tinyConfig({ steps: 2, ckptEvery: 2 }), records, dataDir: data });
+    const before = readFileSync(join(out, "metrics.jsonl"), "utf8");
+    await expect(runSft({ out, config: tinyConfig({ steps: 4, batchSize: 2 }), records, dataDir: data })).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/config field batchSize/),
+    });
+    expect(readFileSync(join(out, "metrics.jsonl"), "utf8")).toBe(before);
+    expect(existsSync(join(out, "checkpoints", "step-4"))).toBe(false);
+  });
+});
