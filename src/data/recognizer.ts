@@ -576,7 +576,7 @@ export function recognizeDetailed(pixels: Float32Array, size: number): Recogniti
   if (blur.sigma === 0) {
     // Otherwise decide again at the fine estimate, and search on under the blur if it is adopted.
     blur = chooseBlur(f, res, BLUR_GAIN);
-    if (blur.sigma > 0) res = search(f, blur.start, MAX_SWEEPS);
+    if (blur.sigma > 0) res = search(f, blur.start, 2);
   }
   const residualVar = res.sse / (3 * f.pixels());
   const sse = Object.fromEntries(ALL_ATTRIBUTES.map((a) => [a, res.scores.get(a) ?? []])) as Record<AttributeName, number[]>;

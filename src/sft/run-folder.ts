@@ -84,12 +84,10 @@ export async function inspectSftRun(run: string, config: SftConfig): Promise<Sft
   if (stored.kind !== SFT_RUN_KIND) throw new UserError(`${file}: kind is ${JSON.stringify(stored.kind)}, not a ${SFT_RUN_KIND} run`, 2);
   const diff = firstDifference({ ...stored.config, steps: 0 }, { ...config, steps: 0 });
   if (diff !== null) throw new UserError(`${file}: resume refused: config field ${diff} differs from this command's`, 2);
-  let resumeFrom: string | null = null;
-  try {
-    resumeFrom = join(sftPaths.checkpoints(run), await readlink(sftPaths.latest(run)));
-  } catch {
-    resumeFrom = null;
-  }
+  const resumeFrom = await readlink(sftPaths.latest(run)).then(
+    (target) => join(sftPaths.checkpoints(run), target),
+    () => null,
+  );
   return { resumeFrom, existing: true };
 }
 

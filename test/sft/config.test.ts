@@ -1,0 +1,64 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { BatchMaker, DEFAULT_SFT_CONFIG, learningRate, resolveSftConfig, sftModelConfig, type SftExamples } from "../../src/sft/index.js";
+import { tempDir, tinyConfig } from "./fixtures.js";
+
+describe("SFT config", () => {
+  it("defaults follow DESIGN §9: AdamW lr 1e-3, 100 warm-up steps, clip 1, EMA 0.998, small at batch 32", () => {
+    const c = resolveSftConfig(undefined, {});
+    expect(c).toEqual(DEFAULT_SFT_CONFIG);
+    expect([c.optimizer.lr, c.optimizer.warmupSteps, c.optimizer.clipNorm, c.ema?.decay, c.preset, c.batchSize]).toEqual([1e-3, 100, 1, 0.998, "small", 32]);
+  });
+
+  it("defaults ← file ← flags, merged per field; the file is validated on its own and named", () => {
+    const dir = tempDir("cfg");
+    const file = join(dir, "c.yaml");
+    writeFileSync(file, "preset: tiny\noptimizer:\n  warmupSteps: 10\nsteps: 50\n");
+    const c = resolveSftConfig(file, { steps: 7, optimizer: { lr: 0.01 } });
+    expect([c.preset, c.steps, c.optimizer.lr, c.optimizer.warmupSteps, c.optimizer.beta2]).toEqual(["tiny", 7, 0.01, 10, 0.999]);
+    writeFileSync(file, "timesteps:\n  std: 0\n");
+    expect(() => resolveSftConfig(file, {})).toThrow(/c\.yaml: field timesteps\.std/);
+    writeFileSync(file, "model:\n  hidden: 30\n");
+    expect(() => resolveSftConfig(file, {})).toThrow(/c\.yaml: model config field heads/);
+    expect(() => resolveSftConfig(undefined, { preset: "flux-kontext-dev" })).toThrow(/field preset: expected one of tiny, small/);
+  });
+
+  it("model overrides widen the preset; the learning rate warms up linearly, then stays", () => {
+    expect(sftModelConfig(tinyConfig()).hidden).toBe(64);
+    const o = { ...DEFAULT_SFT_CONFIG.optimizer, lr: 1e-3, warmupSteps: 100 };
+    expect(learningRate(o, 1)).toBeCloseTo(1e-5, 15);
+    expect(learningRate(o, 50)).toBeCloseTo(5e-4, 15);
+    expect(learningRate(o, 100)).toBe(1e-3);
+    expect(learningRate(o, 5000)).toBe(1e-3);
+    expect(learningRate({ ...o, warmupSteps: 0 }, 1)).toBe(1e-3);
+  });
+});
+
+describe("SFT batches", () => {
+  const count = 5;
+  const ex: SftExamples = {
+    count,
+    ref: Float32Array.from({ length: count * 2 }, (_, i) => Math.floor(i / 2)),
+    target: Float32Array.from({ length: count * 2 }, (_, i) => 100 + Math.floor(i / 2)),
+    text: Int32Array.from({ length: count }, (_, i) => i),
+  };
+  const config = tinyConfig({ batchSize: 3 });
+  const dims = { N: 1, P: 2, W: 1 };
+
+  it("every example appears once per epoch; a batch is a pure function of (seed, step)", () => {
+    const maker = new BatchMaker(ex, config, dims);
+    const seen = [1, 2, 3, 4, 5].flatMap((s) => Array.from(maker.make(s).text)); // 15 draws = 3 epochs
+    for (let e = 0; e < 3; e++) expect([...seen.slice(5 * e, 5 * e + 5)].sort()).toEqual([0, 1, 2, 3, 4]);
+    const again = new BatchMaker(ex, config, dims).make(4);
+    const b4 = maker.make(4);
+    expect(again).toEqual(b4);
+    b4.text.forEach((j, i) => {
+      expect(b4.x0[2 * i]).toBe(100 + j);
+      expect(b4.ref[2 * i + 1]).toBe(j);
+    });
+    expect(maker.make(5).x1).not.toEqual(b4.x1);
+    for (const t of b4.t) expect(t > 0 && t < 1).toBe(true);
+    expect(new BatchMaker(ex, tinyConfig({ batchSize: 3, seed: 1 }), dims).make(4).x1).not.toEqual(b4.x1);
+  });
+});
