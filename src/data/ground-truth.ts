@@ -60,13 +60,20 @@ export function scoreRecognized(d: AttributeDistributions, est: PortraitAttribut
   const requested = EDITABLE_ATTRIBUTES.filter((a) => changes[a] !== undefined);
   const shown = visibleAttributes(target);
   const asked = requested.filter((a) => shown.has(a));
-  const hits = asked.filter((a) => est[a] === target[a]).length;
-  const stayed = asked.filter((a) => est[a] === reference[a]).length;
+  // A value counts as read only when it is the unique most probable one (an attribute the image does
+  // not show has a flat distribution and matches nothing).
+  const read = (a: AttributeName): string | null => {
+    const row = Object.entries(d[a] as Record<string, number>).sort((x, y) => y[1] - x[1]);
+    const [first, second] = row;
+    return first && (!second || first[1] > second[1] + 1e-9) && first[0] === est[a] ? first[0] : null;
+  };
+  const hits = asked.filter((a) => read(a) === target[a]).length;
+  const stayed = asked.filter((a) => read(a) === reference[a]).length;
   const gtPose = asked.length === 0 ? NaN : hits / asked.length;
   const gtPoseProb = asked.length === 0 ? NaN : asked.reduce((acc, a) => acc + prob(d, a, target[a]), 0) / asked.length;
   const ids = IDENTITY_ATTRIBUTES.filter((a) => shown.has(a));
   const wsum = ids.reduce((acc, a) => acc + DETAIL_WEIGHTS[a], 0);
-  const gtDetail = ids.reduce((acc, a) => acc + (est[a] === target[a] ? DETAIL_WEIGHTS[a] : 0), 0) / wsum;
+  const gtDetail = ids.reduce((acc, a) => acc + (read(a) === target[a] ? DETAIL_WEIGHTS[a] : 0), 0) / wsum;
   const gtDetailProb = ids.reduce((acc, a) => acc + DETAIL_WEIGHTS[a] * prob(d, a, target[a]), 0) / wsum;
   const tk = attrs.targetKeypoints && attrs.size === size ? attrs.targetKeypoints : keypoints(target, size);
   return { gtPose, gtDetail, copyPaste: stayed > hits, oks: oks(keypoints(est, size), tk), gtPoseProb, gtDetailProb, recognized: est };

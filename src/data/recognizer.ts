@@ -24,21 +24,24 @@
  * geometric attributes until one changes nothing (fine).
  *
  * Probabilities: in the final, unchanged sweep every value v of attribute a was scored with all else at
- * the estimate (colours re-profiled): p(v) ∝ exp(−SSE_v / (2 σ̂² T)), where σ̂² = max(SSE_best / 3P,
- * σ_min²) is the noise variance the best fit leaves (so a noisy image gets flatter
- * posteriors, blur included: it is not modelled, it only widens the residual) and
- * T = CALIBRATION_TEMPERATURE accounts for correlated pixels; T and σ_min were fitted
- * for calibration by `npx tsx bench/data.ts --fit` on renders of identities disjoint from the
- * benchmark's. An attribute out of frame (legs in a close-up) renders the same for every value and so
- * gets a uniform distribution.
+ * the estimate (colours re-profiled): p(v) ∝ exp(−(SSE_v − SSE_min) / (2 σ̂² T)), where σ̂² =
+ * max(SSE_best / 3P, σ_min²) is the noise variance the best fit leaves per pixel and channel (so a noisy
+ * or badly explained image gets flatter posteriors) and T = CALIBRATION_TEMPERATURE accounts for
+ * correlated pixels; T was fitted for calibration (lowest NLL) by `npx tsx bench/data.ts --fit` on renders
+ * of identities no benchmark uses, clean and degraded. An attribute out of frame (legs in a close-up)
+ * renders the same for every value and so gets a uniform distribution.
+ *
+ * Speed: what a geometry contributes whatever the image (WᵀW, the coverage) is cached across calls in
+ * bounded LRU caches, so the 27 starting framings and common poses are rendered once per process;
+ * results never depend on the cache. Measured in bench/data.ts.
  *
  * Works at 32 px; larger images that are multiples of 32 are box-downsampled first.
  */
 import {
   ALL_ATTRIBUTES, ATTRIBUTE_VALUES, type AttributeName, type AttributeValue, type PortraitAttributes,
 } from "./attributes.js";
-import { NUM_SLOTS, slotColours } from "./palette.js";
-import { renderLabelsInto } from "./render.js";
+import { slotColours } from "./palette.js";
+import { LOW, LP, P, S, WORK, blurredGeometry, sharpGeometry } from "./recognizer-geometry.js";
 
 export type AttributeDistributions = { [A in AttributeName]: Record<AttributeValue<A>, number> };
 
@@ -46,13 +49,6 @@ export type AttributeDistributions = { [A in AttributeName]: Record<AttributeVal
 export const CALIBRATION_TEMPERATURE = 8;
 export const SIGMA_MIN = 0.02;
 
-const WORK = 32;
-const SS = 2;
-const P = WORK * WORK;
-const S = NUM_SLOTS;
-/** Blurred images are band-limited: their fits compare box-averaged LOW × LOW images (4×4 samples per pixel). */
-const LOW = 16;
-const LP = LOW * LOW;
 const COLOUR_ATTRS = ["background", "skin", "hairColor", "topColor", "trousers"] as const;
 type ColourAttr = (typeof COLOUR_ATTRS)[number];
 const GEOMETRY_ATTRS = ["shot", "position", "body", "legs", "rightArm", "leftArm", "head", "hairStyle", "accessory", "topPattern"] as const;
@@ -62,7 +58,7 @@ const COARSE_ATTRS: readonly GeometryAttr[] = ["shot", "position", "body", "righ
 const MAX_SWEEPS = 4;
 /** A shot's best start is searched from only if its error is within this factor of the best start's. */
 const RESTART_RATIO = 2;
-/** Blur levels (σ, pixels at 32 px) tried once the unblurred search has converged, and the SSE ratio that must be beaten. */
+/** Blur levels (σ, pixels at 32 px) tried, and the error ratio a blur must beat at the fine estimate. */
 const BLURS = [0.6, 1, 1.4];
 const BLUR_GAIN = 0.9;
 /** At the coarse estimate (pose partly wrong) blur must explain much more to be adopted at once. */
@@ -88,156 +84,6 @@ interface Stats {
 interface Fit {
   p: PortraitAttributes;
   sse: number;
-}
-
-/**
- * What a geometry contributes whatever the image: WᵀW, and the coverage that WᵀX needs. Sharp: each
- * pixel's slot when its 4 samples agree (−1 if not) and the 4 sample labels. Blurred (LOW px): the
- * blurred coverage of the slots present. Kept across calls in bounded LRU caches (the RL loop scores
- * many images of the same poses); results do not depend on what is cached, only the time does.
- */
-interface SharpGeometry {
-  gram: Float64Array;
-  pure: Int8Array;
-  labels: Uint8Array;
-}
-interface BlurredGeometry {
-  gram: Float64Array;
-  slots: Int32Array;
-  bw: Float32Array;
-}
-
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(k: string): V | undefined {
-    const v = this.map.get(k);
-    if (v !== undefined) {
-      this.map.delete(k);
-      this.map.set(k, v);
-    }
-    return v;
-  }
-  set(k: string, v: V): void {
-    this.map.set(k, v);
-    if (this.map.size > this.max) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) this.map.delete(oldest.value);
-    }
-  }
-}
-
-const SHARP_CACHE = new Lru<SharpGeometry>(8192);
-const BLUR_CACHE = new Lru<BlurredGeometry>(2048);
-const LABEL = new Uint8Array(WORK * SS * WORK * SS);
-
-function sharpGeometry(p: PortraitAttributes, key: string): SharpGeometry {
-  const hit = SHARP_CACHE.get(key);
-  if (hit) return hit;
-  renderLabelsInto(p, WORK, SS, LABEL);
-  const n = WORK * SS;
-  const gram = new Float64Array(S * S);
-  const pure = new Int8Array(P);
-  const labels = new Uint8Array(P * 4);
-  for (let py = 0; py < WORK; py++) {
-    for (let px = 0; px < WORK; px++) {
-      const o = 2 * py * n + 2 * px;
-      const q = py * WORK + px;
-      const l = [LABEL[o] ?? 0, LABEL[o + 1] ?? 0, LABEL[o + n] ?? 0, LABEL[o + n + 1] ?? 0] as const;
-      labels.set(l, q * 4);
-      if (l[0] === l[1] && l[0] === l[2] && l[0] === l[3]) {
-        pure[q] = l[0];
-        gram[l[0] * S + l[0]] = (gram[l[0] * S + l[0]] ?? 0) + 1;
-        continue;
-      }
-      pure[q] = -1;
-      // SS = 2: w = Σᵢ e_lᵢ / 4, so wwᵀ = Σᵢⱼ e_lᵢ e_lⱼᵀ / 16.
-      for (const li of l) for (const lj of l) gram[li * S + lj] = (gram[li * S + lj] ?? 0) + 1 / 16;
-    }
-  }
-  const g = { gram, pure, labels };
-  SHARP_CACHE.set(key, g);
-  return g;
-}
-
-/** Coverage box-averaged to LOW px, blurred with `kernel` (clamped borders, via clampIndex), and its Gram matrix. */
-function blurredGeometry(p: PortraitAttributes, key: string, sigma: number, kernel: Float64Array, clamp: Int32Array): BlurredGeometry {
-  const ckey = `${sigma}|${key}`;
-  const hit = BLUR_CACHE.get(ckey);
-  if (hit) return hit;
-  renderLabelsInto(p, WORK, SS, LABEL);
-  const n = WORK * SS;
-  const present = new Int32Array(S).fill(-1);
-  const slotList: number[] = [];
-  for (let i = 0; i < LABEL.length; i++) {
-    const l = LABEL[i] ?? 0;
-    if (present[l] === -1) {
-      present[l] = slotList.length;
-      slotList.push(l);
-    }
-  }
-  const m = slotList.length;
-  const f = n / LOW;
-  const inc = 1 / (f * f);
-  const w = new Float64Array(LP * m);
-  for (let Y = 0; Y < LOW; Y++) {
-    for (let X = 0; X < LOW; X++) {
-      const o = (Y * LOW + X) * m;
-      for (let dy = 0; dy < f; dy++) {
-        const row = (Y * f + dy) * n + X * f;
-        for (let dx = 0; dx < f; dx++) {
-          const k = o + (present[LABEL[row + dx] ?? 0] ?? 0);
-          w[k] = (w[k] ?? 0) + inc;
-        }
-      }
-    }
-  }
-  const taps = kernel.length;
-  const tmp = new Float64Array(LP * m);
-  const bw = new Float32Array(LP * m);
-  for (let y = 0; y < LOW; y++) {
-    for (let xq = 0; xq < LOW; xq++) {
-      const o = (y * LOW + xq) * m;
-      for (let t = 0; t < taps; t++) {
-        const kt = kernel[t] ?? 0;
-        const q = (y * LOW + (clamp[xq + t] ?? 0)) * m;
-        for (let s = 0; s < m; s++) tmp[o + s] = (tmp[o + s] ?? 0) + kt * (w[q + s] ?? 0);
-      }
-    }
-  }
-  const acc = new Float64Array(LOW * m);
-  for (let y = 0; y < LOW; y++) {
-    acc.fill(0);
-    for (let t = 0; t < taps; t++) {
-      const kt = kernel[t] ?? 0;
-      const srcRow = (clamp[y + t] ?? 0) * LOW * m;
-      for (let i = 0; i < LOW * m; i++) acc[i] = (acc[i] ?? 0) + kt * (tmp[srcRow + i] ?? 0);
-    }
-    // Stored as float32 (tiny values dropped); WᵀW is computed from the stored values, so WᵀW and WᵀX agree exactly.
-    for (let i = 0; i < LOW * m; i++) {
-      const v = acc[i] ?? 0;
-      bw[y * LOW * m + i] = v < 1e-9 ? 0 : v;
-    }
-  }
-  const gram = new Float64Array(S * S);
-  const nz = new Int32Array(m);
-  for (let q = 0; q < LP; q++) {
-    let c = 0;
-    for (let i = 0; i < m; i++) if ((bw[q * m + i] ?? 0) !== 0) nz[c++] = i;
-    for (let a = 0; a < c; a++) {
-      const i = nz[a] ?? 0;
-      const ws = bw[q * m + i] ?? 0;
-      const row = (slotList[i] ?? 0) * S;
-      for (let b = 0; b < c; b++) {
-        const k = nz[b] ?? 0;
-        const idx = row + (slotList[k] ?? 0);
-        gram[idx] = (gram[idx] ?? 0) + ws * (bw[q * m + k] ?? 0);
-      }
-    }
-  }
-  const g = { gram, slots: Int32Array.from(slotList), bw };
-  BLUR_CACHE.set(ckey, g);
-  return g;
 }
 
 class Fitter {

@@ -6,6 +6,10 @@
  *   mean  = (1 − s')·x̂0 + sqrt(s'² − std²)·ε̂
  *   x'    = mean + std·ε
  * The data and noise coefficients of x' stay (1 − s', s'), so no variance is injected in excess.
+ * It is not marginal-preserving for a spread-out data distribution: the fresh-noise fraction
+ * sin(aπ/2) does not shrink with the step, so every step replaces part of the noise by the
+ * posterior mean (test/flow/sde.test.ts checks the coefficients on point-mass data; on a Gaussian
+ * with variance 0.09, 50 CPS steps at a = 0.8 give variance ≈ 0.05, the Flow-SDE ≈ 0.09).
  * With a = 0 it is the Euler step; the last step (s' = 0) is deterministic (std = 0).
  * Flow-GRPO's CPS log-prob drops the 1/(2·std²) factor and the constants; here it is the exact
  * Gaussian log-density (same function as the Flow-SDE), so ratios are true policy ratios.

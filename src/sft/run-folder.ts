@@ -7,7 +7,7 @@
  * A checkpoint folder is complete before `latest` moves to it, so a crash never leaves `latest` on a
  * half-written one.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, readFile, readdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -70,6 +70,7 @@ export interface SftRunStatus {
  */
 export async function inspectSftRun(run: string, config: SftConfig): Promise<SftRunStatus> {
   if (!existsSync(run)) return { resumeFrom: null, existing: false };
+  if (!statSync(run).isDirectory()) throw new UserError(`--out ${run}: exists and is not a folder`, 2);
   const file = sftPaths.config(run);
   if (!existsSync(file)) {
     if ((await readdir(run)).length > 0) throw new UserError(`--out ${run}: folder exists, is not empty and has no config.json (not an SFT run folder)`, 2);

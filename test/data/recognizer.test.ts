@@ -59,6 +59,14 @@ describe("recognizer", () => {
     for (const v of legs) expect(v).toBeCloseTo(1 / legs.length, 6);
   });
 
+  it("gives the same answer whatever was recognised before (caches change only the time)", () => {
+    const r = new Rng(555);
+    const fresh = degrade(png(samplePortrait(sampleIdentity(r), r)), 32, r);
+    const first = recognizeDetailed(fresh, 32);
+    for (const { img } of noisy.slice(3, 8)) recognize(img, 32);
+    expect(recognizeDetailed(fresh, 32)).toEqual(first);
+  });
+
   it("reads 64 px images like 32 px ones", () => {
     const p = truths[1]!;
     expect(recognizeDetailed(png(p, 64), 64).argmax).toEqual(recognizeDetailed(png(p, 32), 32).argmax);

@@ -2,11 +2,13 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDataset } from "../../src/data/index.js";
 import { loadCheckpoint } from "../../src/model/index.js";
 import type { SftState } from "../../src/sft/index.js";
-import { tempDir, tinyDataset, TINY_WIDE } from "./fixtures.js";
+import { removeTempDirs, tempDir, tinyDataset, TINY_WIDE } from "./fixtures.js";
+
+afterAll(removeTempDirs);
 
 const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { encoding: "utf8" });
 
@@ -43,6 +45,15 @@ describe("portraitrl sft / sample", () => {
     const flag = cli("sft", "--data", data, "--out", out, "--steps", "two");
     expect(flag.status).toBe(2);
     expect(flag.stderr).toContain("--steps");
+  });
+
+  it("images of the wrong size are refused with --resize refuse (exit 1, the file named, nothing written)", () => {
+    const out = join(tempDir("resize"), "run");
+    const r = cli("sft", "--data", data, "--out", out, "--preset", "small", "--resize", "refuse");
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/\.png: image is 16x16, expected 32x32/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it("trains a few steps, then `sample` writes a PNG of the model's size, deterministic per seed", async () => {

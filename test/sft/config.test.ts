@@ -1,8 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { BatchMaker, DEFAULT_SFT_CONFIG, learningRate, resolveSftConfig, sftModelConfig, type SftExamples } from "../../src/sft/index.js";
-import { tempDir, tinyConfig } from "./fixtures.js";
+import { removeTempDirs, tempDir, tinyConfig } from "./fixtures.js";
+
+afterAll(removeTempDirs);
 
 describe("SFT config", () => {
   it("defaults follow DESIGN §9: AdamW lr 1e-3, 100 warm-up steps, clip 1, EMA 0.998, small at batch 32", () => {

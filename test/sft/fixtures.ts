@@ -1,13 +1,22 @@
 /** A tiny SFT dataset (C's synthetic benchmark at 16 px: 8 train triplets) and SFT configs for tests. */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { synthesizeDataset } from "../../src/data/index.js";
 import { DEFAULT_SFT_CONFIG, parseSftConfig, type SftConfig } from "../../src/sft/index.js";
 
-/** A fresh temporary folder. */
+const created: string[] = [];
+
+/** A fresh temporary folder (removed by `removeTempDirs`). */
 export function tempDir(tag: string): string {
-  return mkdtempSync(join(tmpdir(), `portraitrl-sft-${tag}-`));
+  const dir = mkdtempSync(join(tmpdir(), `portraitrl-sft-${tag}-`));
+  created.push(dir);
+  return dir;
+}
+
+/** Remove every folder `tempDir` made in this test file (call in afterAll). */
+export function removeTempDirs(): void {
+  for (const d of created.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
 /** 4 identities × 2 triplets = 8 train triplets of 16×16 images (the `tiny` preset's size). */

@@ -1,12 +1,14 @@
 import { existsSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDataset, type DatasetRecord } from "../../src/data/index.js";
 import { loadCheckpoint } from "../../src/model/index.js";
 import { initJax } from "../../src/runtime/jax.js";
 import { liveArrayCount, trackLiveArrays } from "../../src/runtime/live.js";
 import { runSft, type SftState } from "../../src/sft/index.js";
-import { tempDir, tinyConfig, tinyDataset } from "./fixtures.js";
+import { removeTempDirs, tempDir, tinyConfig, tinyDataset } from "./fixtures.js";
+
+afterAll(removeTempDirs);
 
 let data = "";
 let records: DatasetRecord[] = [];
