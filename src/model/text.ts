@@ -79,3 +79,18 @@ export function encodeText(p: ParamBag, ids: JaxArray, config: ModelConfig): [Ja
   const pooled = np.matmul(mean, p.take("text_encoder.pooled_proj.weight").transpose()).add(p.take("text_encoder.pooled_proj.bias"));
   return [seq, pooled];
 }
+
+/**
+ * A word vocabulary read off a set of instructions (sorted unique words, so it depends only on the
+ * set) and the word budget that fits the longest of them, rounded up to a multiple of 4.
+ */
+export function vocabularyFromTexts(texts: readonly string[]): { vocabulary: string[]; maxWords: number } {
+  const words = new Set<string>();
+  let longest = 0;
+  for (const t of texts) {
+    const w = splitWords(t);
+    longest = Math.max(longest, w.length);
+    for (const x of w) words.add(x);
+  }
+  return { vocabulary: [...words].sort(), maxWords: Math.max(4, Math.ceil(longest / 4) * 4) };
+}

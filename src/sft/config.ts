@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { z } from "zod";
 import { UserError } from "../runtime/errors.js";
-import { isPresetName, parseModelConfig, PRESET_NAMES, presetConfig, type ModelConfig } from "../model/index.js";
+import { isPresetName, parseModelConfig, PRESET_NAMES, presetConfig, vocabularyFromTexts, type ModelConfig } from "../model/index.js";
 
 /** Presets SFT can train: a built-in text encoder and the pixel-space codec (not shape-only ones). */
 export const TRAINABLE_PRESETS = PRESET_NAMES.filter((p) => {
@@ -55,6 +55,11 @@ export const SftConfigSchema = z.strictObject({
   keepCheckpoints: posInt,
   /** Images of another size: resized with a warning, or refused. */
   resize: z.enum(["warn", "refuse"]),
+  /**
+   * Instruction words: "from-data" reads the vocabulary and the word budget off the training
+   * instructions (so no word is UNK or cut off); "builtin" keeps the model config's own list.
+   */
+  vocabulary: z.enum(["from-data", "builtin"]),
 });
 export type SftConfig = z.infer<typeof SftConfigSchema>;
 
@@ -71,6 +76,7 @@ export const DEFAULT_SFT_CONFIG: SftConfig = {
   logEvery: 10,
   keepCheckpoints: 3,
   resize: "warn",
+  vocabulary: "from-data",
 };
 
 /** Validate a raw config; `source` names where it came from. Throws one line naming the field. */
@@ -128,8 +134,13 @@ export function resolveSftConfig(file: string | undefined, flags: Record<string,
 }
 
 /** The model config SFT trains: the preset with the config's `model` overrides. */
-export function sftModelConfig(c: SftConfig, source = "sft config"): ModelConfig {
-  const model = parseModelConfig({ ...presetConfig(c.preset), ...c.model }, source);
+export function sftModelConfig(c: SftConfig, source = "sft config", instructions?: readonly string[]): ModelConfig {
+  const fromData = c.vocabulary === "from-data" && instructions !== undefined ? vocabularyFromTexts(instructions) : null;
+  const preset = presetConfig(c.preset);
+  const textOverride = fromData
+    ? { vocabulary: fromData.vocabulary, textMaxWords: Math.max(preset.textMaxWords, fromData.maxWords) }
+    : {};
+  const model = parseModelConfig({ ...preset, ...c.model, ...textOverride }, source);
   if (model.textEncoder !== "builtin" || model.latentDownsample !== 1) {
     throw new UserError(`${source}: model: SFT needs the built-in text encoder and the pixel codec (latentDownsample 1)`, 2);
   }

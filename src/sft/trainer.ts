@@ -90,7 +90,7 @@ function batchArrays(b: HostBatch, N: number, P: number, W: number): JaxArray[] 
 export async function runSft(o: SftOptions): Promise<SftResult> {
   const { config, out } = o;
   const log = o.log ?? (() => undefined);
-  const modelConfig = sftModelConfig(config);
+  const modelConfig = sftModelConfig(config, "sft config", o.records.map((r) => r.instruction));
   const model = buildModel(modelConfig);
   const N = model.tokensPerImage;
   const P = model.tokenDim;

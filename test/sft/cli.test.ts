@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDataset } from "../../src/data/index.js";
 import { loadCheckpoint } from "../../src/model/index.js";
 import type { SftState } from "../../src/sft/index.js";
-import { removeTempDirs, tempDir, tinyDataset, TINY_WIDE } from "./fixtures.js";
+import { removeTempDirs, tempDir, tinyDataset } from "./fixtures.js";
 
 afterAll(removeTempDirs);
 
@@ -59,7 +59,7 @@ describe("portraitrl sft / sample", () => {
   it("trains a few steps, then `sample` writes a PNG of the model's size, deterministic per seed", async () => {
     const dir = tempDir("cli");
     const out = join(dir, "run");
-    const cfg = configFile(dir, `preset: tiny\nmodel: ${JSON.stringify(TINY_WIDE)}\nbatchSize: 4\nlogEvery: 2\n`);
+    const cfg = configFile(dir, `preset: tiny\nbatchSize: 4\nlogEvery: 2\n`);
     const r = cli("sft", "--data", data, "--out", out, "--config", cfg, "--steps", "4", "--ckpt-every", "2", "--seed", "3");
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -85,7 +85,7 @@ describe("portraitrl sft / sample", () => {
   it("SIGINT finishes the step, checkpoints and exits 130; re-running resumes", async () => {
     const dir = tempDir("sigint");
     const out = join(dir, "run");
-    const cfg = configFile(dir, `preset: tiny\nmodel: ${JSON.stringify(TINY_WIDE)}\nbatchSize: 2\nlogEvery: 1\nckptEvery: 1000\n`);
+    const cfg = configFile(dir, `preset: tiny\nbatchSize: 2\nlogEvery: 1\nckptEvery: 1000\n`);
     const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "sft", "--data", data, "--out", out, "--config", cfg, "--steps", "5000"], {
       stdio: ["ignore", "pipe", "pipe"],
     });

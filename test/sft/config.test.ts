@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BatchMaker, DEFAULT_SFT_CONFIG, learningRate, resolveSftConfig, sftModelConfig, type SftExamples } from "../../src/sft/index.js";
+import { PAD_ID, splitWords, tokenize, UNK_ID } from "../../src/model/index.js";
 import { removeTempDirs, tempDir, tinyConfig } from "./fixtures.js";
 
 afterAll(removeTempDirs);
@@ -27,13 +28,39 @@ describe("SFT config", () => {
   });
 
   it("model overrides widen the preset; the learning rate warms up linearly, then stays", () => {
-    expect(sftModelConfig(tinyConfig()).hidden).toBe(64);
+    expect(sftModelConfig(tinyConfig({ model: { hidden: 128, heads: 4 } })).hidden).toBe(128);
     const o = { ...DEFAULT_SFT_CONFIG.optimizer, lr: 1e-3, warmupSteps: 100 };
     expect(learningRate(o, 1)).toBeCloseTo(1e-5, 15);
     expect(learningRate(o, 50)).toBeCloseTo(5e-4, 15);
     expect(learningRate(o, 100)).toBe(1e-3);
     expect(learningRate(o, 5000)).toBe(1e-3);
     expect(learningRate({ ...o, warmupSteps: 0 }, 1)).toBe(1e-3);
+  });
+});
+
+describe("SFT instruction vocabulary", () => {
+  const instructions = [
+    "Please raise her right arm above the head, turn to the left and step back to a full-body shot now.",
+    "Zoom in to a close-up.",
+  ];
+
+  it("from-data: every training word has its own id and the longest instruction is not cut off", () => {
+    const m = sftModelConfig({ ...tinyConfig(), vocabulary: "from-data" }, "test", instructions);
+    const words = instructions.flatMap((t) => splitWords(t));
+    expect(words.length).toBe(25);
+    for (const t of instructions) {
+      const ids = tokenize(t, m);
+      expect(Array.from(ids).filter((id) => id !== PAD_ID)).toHaveLength(splitWords(t).length);
+      expect(Array.from(ids)).not.toContain(UNK_ID);
+    }
+    expect(m.textMaxWords).toBe(20);
+    expect(m.vocabulary).toEqual([...new Set(words)].sort());
+  });
+
+  it("builtin keeps the preset's list, where unseen words are UNK", () => {
+    const m = sftModelConfig({ ...tinyConfig(), vocabulary: "builtin" }, "test", instructions);
+    expect(m.vocabulary).toBeNull();
+    expect(Array.from(tokenize(instructions[0]!, m))).toContain(UNK_ID);
   });
 });
 

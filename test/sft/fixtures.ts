@@ -27,18 +27,12 @@ export async function tinyDataset(): Promise<string> {
   return dir;
 }
 
-/**
- * The `tiny` preset widened to hidden 64: `tiny` has hidden 32 < token dim 48 (4×4×3), so its
- * velocity cannot carry the noise of x_t through and the flow-matching loss has a floor near 0.5.
- */
-export const TINY_WIDE = { hidden: 64, ropeAxes: [8, 12, 12] };
-
 export function tinyConfig(over: Partial<SftConfig> = {}): SftConfig {
   return parseSftConfig(
     {
       ...DEFAULT_SFT_CONFIG,
       preset: "tiny",
-      model: TINY_WIDE,
+      model: {},
       batchSize: 8,
       steps: 20,
       logEvery: 5,
