@@ -54,7 +54,7 @@ describe("checkpoints", () => {
     const dir = join(root, "ck");
     await saveCheckpoint(dir, { config: m.config, base });
     await rejects(loadCheckpoint(dir, { expectConfig: presetConfig("small") }), /is for preset tiny, expected small/);
-    await rejects(loadCheckpoint(dir, { expectConfig: { ...presetConfig("tiny"), hidden: 64, ropeAxes: [8, 12, 12] } }), /field hidden is 32, expected 64/);
+    await rejects(loadCheckpoint(dir, { expectConfig: { ...presetConfig("tiny"), hidden: 128, heads: 4 } }), /field hidden is 64, expected 128/);
     const file = join(dir, "model.safetensors");
     const bytes = readFileSync(file);
     bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0xff;
