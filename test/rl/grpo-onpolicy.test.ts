@@ -29,8 +29,8 @@ describe("Flow-GRPO on-policy ratio with the flow module's SDE log-probs", () =>
   const grid = timeGrid(6, { mu: 0.63 });
   let rollout: SdeRollout;
 
-  beforeAll(() => {
-    rollout = sampleSde((x, t) => velocity(arr(theta), x, t), arr(normal(rng(1), B * 32), SHAPE), grid, random.key(7), { kind: "flow-sde", noiseLevel: NOISE });
+  beforeAll(async () => {
+    rollout = await sampleSde((x, t) => velocity(arr(theta), x, t), arr(normal(rng(1), B * 32), SHAPE), grid, random.key(7), { kind: "flow-sde", noiseLevel: NOISE });
   });
 
   /** Recompute log π_θ of every recorded step under θ (a [steps·B] vector) and the loss on it. */
