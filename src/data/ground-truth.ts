@@ -16,30 +16,9 @@ import {
 } from "./attributes.js";
 import type { DatasetRecord } from "./dataset.js";
 import { recognizeDetailed, type AttributeDistributions } from "./recognizer.js";
-import { keypoints, type Keypoint } from "./render.js";
+import { oks } from "./oks.js";
+import { keypoints } from "./render.js";
 import { visibleAttributes } from "./visibility.js";
-
-/** COCO keypoint σ (nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles). */
-export const COCO_SIGMAS = [0.26, 0.25, 0.25, 0.35, 0.35, 0.79, 0.79, 0.72, 0.72, 0.62, 0.62, 1.07, 1.07, 0.87, 0.87, 0.89, 0.89].map((s) => s / 10);
-
-/** OKS = Σᵢ exp(−dᵢ² / (2 s² kᵢ²)) δ(vᵢ > 0) / Σᵢ δ(vᵢ > 0), kᵢ = 2σᵢ, over the target's labelled keypoints. */
-export function oks(pred: Keypoint[], target: Keypoint[], area?: number): number {
-  const vis = target.filter((k) => k[2] > 0);
-  if (vis.length === 0) return NaN;
-  const xs = vis.map((k) => k[0]);
-  const ys = vis.map((k) => k[1]);
-  const s2 = area ?? Math.max(1, (Math.max(...xs) - Math.min(...xs)) * (Math.max(...ys) - Math.min(...ys)));
-  let num = 0;
-  target.forEach((t, i) => {
-    if (t[2] <= 0) return;
-    const p = pred[i];
-    const k = 2 * (COCO_SIGMAS[i] ?? 0.1);
-    if (!p) return;
-    const d2 = (p[0] - t[0]) ** 2 + (p[1] - t[1]) ** 2;
-    num += Math.exp(-d2 / (2 * s2 * k * k));
-  });
-  return num / vis.length;
-}
 
 export interface EditScores {
   gtPose: number;

@@ -10,6 +10,7 @@ export { parseInstruction } from "./parser.js";
 export { synthesizeDataset, type SynthOptions, type SynthSummary } from "./synthesize.js";
 export { Rng } from "./rng.js";
 export { recognize, recognizeDetailed, argmaxAttributes, posteriors, type AttributeDistributions, type Recognition } from "./recognizer.js";
-export { scoreEdit, scoreRecognized, oks, COCO_SIGMAS, type EditScores } from "./ground-truth.js";
+export { scoreEdit, scoreRecognized, type EditScores } from "./ground-truth.js";
+export { oks, COCO_SIGMAS, keypointBoxArea, type OksOptions } from "./oks.js";
 export { isVisible, visibleAttributes } from "./visibility.js";
 export { degrade, gaussianBlur, addNoise } from "./degrade.js";

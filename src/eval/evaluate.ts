@@ -5,12 +5,12 @@
  * embedding-scores.ts). The result is what writeEvalFolder takes. A model checkpoint is one editor
  * (generate.ts); copy-the-reference and oracle-target are others (editors.ts).
  */
-import { encodePng, readImage, type DatasetRecord, type PortraitAttributes } from "../data/index.js";
+import { encodePng, readImage, type DatasetRecord } from "../data/index.js";
 import type { Embedder } from "../reward/embedder.js";
 import { levelScore } from "../reward/score.js";
 import type { Image, Judge, PromptKind } from "../reward/types.js";
 import type { EvalSampleInput } from "./folder.js";
-import { NO_GROUND_TRUTH, groundTruthScores, readAttributes } from "./ground-truth.js";
+import { groundTruthScores } from "./ground-truth.js";
 import { embeddingScores } from "./metrics/embedding-scores.js";
 
 /** Images are [size, size, 3] RGB floats in [0, 1] (the data module's convention). */
@@ -38,25 +38,10 @@ async function judgeScore(judge: Judge, kind: PromptKind, reference: Image, inst
   return levelScore(r.logprobs, judge.levels);
 }
 
-/** Recognised attributes of ground-truth images, read once per path. */
-class AttributeCache {
-  private readonly byPath = new Map<string, PortraitAttributes>();
-  constructor(private readonly size: number) {}
-  get(path: string, pixels: Float32Array): PortraitAttributes {
-    let a = this.byPath.get(path);
-    if (!a) {
-      a = readAttributes(pixels, this.size);
-      this.byPath.set(path, a);
-    }
-    return a;
-  }
-}
-
 /** One EvalSampleInput per record, in record order. */
 export async function evaluateEditor(editor: Editor, records: readonly DatasetRecord[], opts: EvaluateOptions): Promise<EvalSampleInput[]> {
   const { size } = opts;
   const bs = Math.max(1, opts.batchSize ?? 32);
-  const cache = new AttributeCache(size);
   const out: EvalSampleInput[] = [];
   for (let start = 0; start < records.length; start += bs) {
     const batch = records.slice(start, start + bs);
@@ -82,17 +67,7 @@ export async function evaluateEditor(editor: Editor, records: readonly DatasetRe
     );
     for (const [i, r] of batch.entries()) {
       const tgt = targets[i] ?? null;
-      const truth = r.attributes;
-      const gt =
-        truth && tgt && r.targetImage
-          ? groundTruthScores({
-              generated: readAttributes(generated[i]!, size),
-              referenceRead: cache.get(r.referenceImage, refs[i]!),
-              targetRead: cache.get(r.targetImage, tgt),
-              truth,
-              size,
-            })
-          : NO_GROUND_TRUTH;
+      const gt = groundTruthScores(generated[i]!, r, size);
       out.push({
         id: r.id,
         instruction: r.instruction,

@@ -14,6 +14,7 @@ import { np, nn, type JaxArray } from "../runtime/jax.js";
 import type { ModelConfig } from "./config.js";
 import { BUILTIN_VOCABULARY, PAD_ID, UNK_ID } from "./vocabulary.js";
 import type { ParamBag } from "./params.js";
+import { maskedSoftmax } from "./softmax.js";
 
 export function vocabularyOf(config: ModelConfig): readonly string[] {
   return config.vocabulary ?? BUILTIN_VOCABULARY;
@@ -70,9 +71,7 @@ export function encodeText(p: ParamBag, ids: JaxArray, config: ModelConfig): [Ja
   const q = p.take("text_encoder.slot_queries.weight"); // [S, D]
   const scores = np.matmul(h.ref, q.transpose()).mul(1 / Math.sqrt(D)); // [B, W, S]
   const maskCol = mask.ref.reshape([mask.shape[0]!, mask.shape[1]!, 1]);
-  // Masked softmax over words; exp is clamped at 80 (a guard, exact below it) and pad words get 0.
-  const e = np.exp(np.minimum(scores, 80)).mul(maskCol.ref);
-  const a = e.ref.div(e.sum(1, { keepdims: true }).add(1e-30)); // [B, W, S]
+  const a = maskedSoftmax(scores, maskCol.ref, 1); // [B, W, S]: softmax over words, pad words get 0
   const seq = np.matmul(a.transpose([0, 2, 1]), h.ref); // [B, S, D]
   const count = mask.sum(1, { keepdims: true }).add(1e-6); // [B, 1]
   const mean = h.mul(maskCol).sum(1).div(count); // [B, D]

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ALL_ATTRIBUTES, groupOf, type PortraitAttributes } from "../../src/data/attributes.js";
 import { addNoise, degrade, gaussianBlur } from "../../src/data/degrade.js";
-import { COCO_SIGMAS, oks, scoreEdit } from "../../src/data/ground-truth.js";
+import { scoreEdit } from "../../src/data/ground-truth.js";
+import { COCO_SIGMAS, oks } from "../../src/data/oks.js";
 import { toBytes } from "../../src/data/image-io.js";
 import { recognize, recognizeDetailed } from "../../src/data/recognizer.js";
 import { keypoints, renderPortrait } from "../../src/data/render.js";
@@ -80,7 +81,7 @@ describe("ground-truth edit metrics", () => {
     const moved = kp.map((k, i) => (i === 0 ? ([k[0] + 2, k[1], 2] as [number, number, number]) : k));
     const area = 100;
     const k0 = 2 * COCO_SIGMAS[0]!;
-    expect(oks(moved, kp, area)).toBeCloseTo((16 + Math.exp(-4 / (2 * area * k0 * k0))) / 17, 12);
+    expect(oks(moved, kp, { area })).toBeCloseTo((16 + Math.exp(-4 / (2 * area * k0 * k0))) / 17, 12);
   });
 
   it("copy-the-reference: detail ≈ 1, pose following ≈ 0, flagged copy-paste; oracle target: ≈ 1 on both", () => {

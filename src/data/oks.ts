@@ -11,7 +11,7 @@
  */
 
 /** One keypoint: [x, y, visibility] in pixels; visibility 0 = not labelled / not visible. */
-export type Keypoint = readonly [number, number, number];
+type Keypoint = readonly [number, number, number];
 
 /** COCO σ for nose, l/r eye, l/r ear, l/r shoulder, l/r elbow, l/r wrist, l/r hip, l/r knee, l/r ankle. */
 export const COCO_SIGMAS: readonly number[] = [
