@@ -2,7 +2,8 @@
  * Traceable building blocks of the MMDiT. Every function consumes its array arguments
  * (jax-js move semantics); parameters come from `ParamBag`s and are taken exactly once.
  */
-import { nn, np, type JaxArray } from "../runtime/jax.js";
+import { np, type JaxArray } from "../runtime/jax.js";
+import { sigmoid } from "../runtime/stable-sigmoid.js";
 import type { ParamBag } from "./params.js";
 
 /** Base weights, optional LoRA leaves and the LoRA scale α/r. */
@@ -53,14 +54,14 @@ export function fusedLinear(w: Weights, x: JaxArray, names: string[]): JaxArray[
 }
 
 export function silu(x: JaxArray): JaxArray {
-  return x.ref.mul(nn.sigmoid(x));
+  return x.ref.mul(sigmoid(x));
 }
 
 /** GELU, tanh approximation (as FLUX), in its exactly equal sigmoid form x·σ(2c(x + 0.044715x³)), c = √(2/π). */
 export function gelu(x: JaxArray): JaxArray {
   const cube = x.ref.mul(x.ref).mul(x.ref);
   const inner = x.ref.add(cube.mul(0.044715)).mul(1.5957691216057308);
-  return x.mul(nn.sigmoid(inner));
+  return x.mul(sigmoid(inner));
 }
 
 /** LayerNorm over the last axis without affine parameters (eps 1e-6, as FLUX). */

@@ -8,7 +8,8 @@
  *       h   = σ((2y − 1)·(g − z0))                                  "sigmoid" value function
  *       L   = mean( λ_y·(1 − h) )                                   λ_D = λ_U = 1
  */
-import { nn, np, type JaxArray } from "../runtime/jax.js";
+import { np, type JaxArray } from "../runtime/jax.js";
+import { sigmoid } from "../runtime/stable-sigmoid.js";
 import { z } from "zod";
 import { betaScheduleSchema, betaT } from "./beta-schedule.js";
 import type { LabelledInputs, LossResult } from "./inputs.js";
@@ -42,7 +43,7 @@ export function diffusionKtoLoss(inputs: LabelledInputs, cfg: DiffusionKtoConfig
   const z0 = frozen.z0 ?? sg(np.maximum(weightedMean(g.ref, weight.ref), 0)); // z0 = sg(max(mean g, 0))
   const sign = label.ref.mul(2).sub(1); // 2y − 1
   const signed = sign.mul(g.sub(z0.ref));
-  const h = nn.sigmoid(signed.ref);
+  const h = sigmoid(signed.ref);
   const lambda = label.ref.mul(cfg.lambdaDesirable).add(np.subtract(1, label).mul(cfg.lambdaUndesirable)); // λ_y
   const loss = weightedSum(lambda.mul(np.subtract(1, h)), weight.ref); // mean λ_y(1 − h)
   const accuracy = weightedMean(np.greater(signed, 0).astype(np.float32), weight);

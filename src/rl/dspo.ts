@@ -9,7 +9,8 @@
  * The loser enters only through σ(u); nothing is detached (as the official code). The official code
  * uses γ = β (ε space, β = 0.001); the paper's flow-matching optimum (Eq. 6) has γ = 1, our default.
  */
-import { nn, np } from "../runtime/jax.js";
+import { np } from "../runtime/jax.js";
+import { sigmoid } from "../runtime/stable-sigmoid.js";
 import { z } from "zod";
 import { betaScheduleSchema } from "./beta-schedule.js";
 import { pairMargin, type PairAux } from "./flow-dpo.js";
@@ -32,7 +33,7 @@ export function dspoLoss(inputs: PairInputs, cfg: DspoConfig): LossResult<PairAu
     cfg.betaSchedule,
   );
   const shape = w.vTheta.shape;
-  const shift = perSample(np.subtract(1, nn.sigmoid(u.ref)).mul(cfg.gamma), shape).mul(w.vTheta.ref.sub(w.vRef)); // γ(1 − σ(u))(v_θ^w − v_ref^w)
+  const shift = perSample(np.subtract(1, sigmoid(u.ref)).mul(cfg.gamma), shape).mul(w.vTheta.ref.sub(w.vRef)); // γ(1 − σ(u))(v_θ^w − v_ref^w)
   const per = sqNorm(w.vTheta.sub(w.v).sub(shift)); // (5)
   const loss = weightedSum(per, weight.ref);
   const implicitAcc = weightedMean(np.greater(u.ref, 0).astype(np.float32), weight.ref);

@@ -9,7 +9,8 @@
  * β = 100 and a constant β_t as flow_grpo. The reference is the cold-start model; `refUpdateEvery`
  * > 0 turns it into OnlineDPO's periodically refreshed copy of θ (every that many optimizer steps).
  */
-import { nn, np, type JaxArray } from "../runtime/jax.js";
+import { np, type JaxArray } from "../runtime/jax.js";
+import { logSigmoid } from "../runtime/stable-sigmoid.js";
 import { z } from "zod";
 import { betaScheduleSchema, betaT } from "./beta-schedule.js";
 import { implicitReward } from "./implicit-reward.js";
@@ -43,7 +44,7 @@ export interface PairAux extends Record<string, JaxArray> {
 export function flowDpoLoss(inputs: PairInputs, cfg: FlowDpoConfig): LossResult<PairAux> {
   const u = pairMargin(inputs, cfg.beta, cfg.betaSchedule);
   const w = inputs.weight;
-  const loss = weightedSum(nn.logSigmoid(u.ref).neg(), w.ref); // −log σ(u)
+  const loss = weightedSum(logSigmoid(u.ref).neg(), w.ref); // −log σ(u)
   const implicitAcc = weightedMean(np.greater(u.ref, 0).astype(np.float32), w.ref);
   const margin = weightedMean(u, w);
   return { loss, aux: { margin, implicitAcc } };

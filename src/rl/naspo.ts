@@ -18,7 +18,8 @@
  * The reference of Eq. 8 (switch `reference`) is whatever the trainer passes as `vRef`: the frozen
  * cold-start model, or the old policy (then pass v_old again).
  */
-import { nn, np, type JaxArray } from "../runtime/jax.js";
+import { np, type JaxArray } from "../runtime/jax.js";
+import { sigmoid } from "../runtime/stable-sigmoid.js";
 import { z } from "zod";
 import { betaScheduleSchema, betaT } from "./beta-schedule.js";
 import { branchError, lossSpaceSchema, type X0Weights } from "./diffusion-nft.js";
@@ -85,8 +86,8 @@ export function naspoLoss(inputs: ForwardInputs, cfg: NaspoConfig, frozen: Naspo
   } else {
     delta = frozen.delta ?? sg(reward.ref.sub(qOld.ref));
   }
-  const sigmaPos = nn.sigmoid(delta.ref); // σ(r − Q_old)
-  const sigmaNeg = nn.sigmoid(delta.ref.neg()); // σ(Q_old − r)
+  const sigmaPos = sigmoid(delta.ref); // σ(r − Q_old)
+  const sigmaNeg = sigmoid(delta.ref.neg()); // σ(Q_old − r)
   const step = vTheta.ref.sub(vOld.ref); // v_θ − v_old
   const vPlus = v.ref.add(perSample(np.subtract(1, sigmaPos.ref), shape).mul(step.ref)); // (15)
   const vMinus = v.ref.add(perSample(np.add(1, sigmaNeg), shape).mul(step)); // (18)

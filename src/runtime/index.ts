@@ -1,6 +1,7 @@
 /** Public surface of the runtime: jax-js start-up, RNG, AdamW train step, safetensors, atomic I/O. */
 export { initJax, jax, np, nn, lax, random, tree, type JaxArray } from "./jax.js";
 export { UserError } from "./errors.js";
+export { sigmoid, logSigmoid, SIGMOID_FLOOR } from "./stable-sigmoid.js";
 export { Rng, type RngState } from "./rng.js";
 export { adamwUpdate, adamwStepScalars, globalNorm, DEFAULT_ADAMW, type AdamWHyper } from "./adamw.js";
 export { makeTrainStep, initTrainState, type TrainState, type TrainStep, type LossFn } from "./train-step.js";

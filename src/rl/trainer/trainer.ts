@@ -415,7 +415,11 @@ async function updateEpoch(c: UpdateContext): Promise<StepStats[]> {
         mb.forEach((r, k) => buf.set(f(r), k * NP));
         return np.array(buf, { shape });
       };
-      const forward = (lora: JaxArray, xt: JaxArray, tt: JaxArray): JaxArray => programs.velocity(dev.base.ref, lora.ref, xt, tt, ref.ref, text.ref);
+      const forward = async (lora: JaxArray, xt: JaxArray, tt: JaxArray): Promise<JaxArray> => {
+        const y = programs.velocity(dev.base.ref, lora.ref, xt, tt, ref.ref, text.ref);
+        await y.blockUntilReady();
+        return y;
+      };
       let batch: JaxArray[];
       if (inputs === "sde-steps") {
         const xt = gather((r) => r.step!.xt);
@@ -423,7 +427,7 @@ async function updateEpoch(c: UpdateContext): Promise<StepStats[]> {
         const tNext = np.array(Float32Array.from(mb, (r) => r.step!.tNext));
         const logpOld = np.array(Float32Array.from(mb, (r) => r.step!.logp));
         const adv = np.array(Float32Array.from(mb, (r) => signal.value[r.unit]!));
-        const vRef = refLora ? forward(refLora, xt.ref, t.ref) : null;
+        const vRef = refLora ? await forward(refLora, xt.ref, t.ref) : null;
         batch = [xt, xNext, t, tNext, ref, text, logpOld, adv, weight, ...(vRef ? [vRef] : [])];
       } else if (inputs === "pairs") {
         const x0W = gather((r) => samples[signal.pairs[r.unit]!.winner]!.x0);
@@ -433,8 +437,8 @@ async function updateEpoch(c: UpdateContext): Promise<StepStats[]> {
         const xtL = noisify(x0L.ref, x1.ref, t.ref); // (1)
         const vW = velocityTarget(x0W, x1.ref); // (2)
         const vL = velocityTarget(x0L, x1); // (2)
-        const vRefW = forward(refLora!, xtW.ref, t.ref);
-        const vRefL = forward(refLora!, xtL.ref, t.ref);
+        const vRefW = await forward(refLora!, xtW.ref, t.ref);
+        const vRefL = await forward(refLora!, xtL.ref, t.ref);
         batch = [xtW, xtL, t, ref, text, vW, vL, weight, vRefW, vRefL];
       } else {
         const x0 = gather((r) => samples[r.unit]!.x0);
@@ -443,15 +447,18 @@ async function updateEpoch(c: UpdateContext): Promise<StepStats[]> {
         const v = velocityTarget(x0, x1); // (2)
         const value = np.array(Float32Array.from(mb, (r) => signal.value[r.unit]!));
         if (inputs === "labelled") {
-          const vRef = forward(refLora!, xt.ref, t.ref);
+          const vRef = await forward(refLora!, xt.ref, t.ref);
           batch = [xt, t, ref, text, v, value, weight, vRef];
         } else {
-          const vOld = forward(old!, xt.ref, t.ref);
-          const vRef = refLora ? forward(refLora, xt.ref, t.ref) : null;
+          const vOld = await forward(old!, xt.ref, t.ref);
+          const vRef = refLora ? await forward(refLora, xt.ref, t.ref) : null;
           batch = [xt, t, ref, text, v, vOld, value, weight, ...(vRef ? [vRef] : [])];
         }
       }
+      // One program at a time: a wasm heap never shrinks, so concurrent programs would raise its peak for good.
+      for (const a of batch) await a.blockUntilReady();
       const [stats, next] = programs.accumulate(dev.theta.ref, acc, dev.base.ref, batch);
+      await next.blockUntilReady();
       acc = next;
       statsArrays.push(stats);
     }
