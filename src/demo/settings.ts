@@ -17,3 +17,6 @@ export const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Where the shipped checkpoint lives, and the checksum file that guards it. */
 export const SHIPPED_SFT_DIR = join(PACKAGE_ROOT, "checkpoints", "sft-small");
 export const SHIPPED_SFT_SUMS = join(PACKAGE_ROOT, "checkpoints", "sft-small.sha256");
+
+/** NaSPO on the CPU preset with the synthetic judge (the paper's reward: DP + PF, standardized). */
+export const DEMO_RL = { algorithm: "naspo", preset: "cpu", seed: 0 } as const;

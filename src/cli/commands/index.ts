@@ -1,5 +1,6 @@
 /** Every CLI command registers itself here: one `register…(program)` per command file. */
 import type { Command } from "commander";
+import { registerDemo } from "./demo.js";
 import { registerData } from "./data.js";
 import { registerRate } from "./rate.js";
 import { registerReport } from "./report.js";
@@ -11,6 +12,7 @@ import { registerSample } from "./sample.js";
 import { registerTrain } from "./train.js";
 
 export function registerCommands(program: Command): void {
+  registerDemo(program);
   registerData(program);
   registerJudge(program);
   registerModel(program);

@@ -1,0 +1,46 @@
+/**
+ * The steps of the main job. Each runs a `portraitrl` command in a child process (so what ran is
+ * exactly a command a user can type, with its own validation, progress bar and SIGINT handling) and
+ * is skipped when its result is already there, so running the demo again continues or reuses.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { join } from "node:path";
+import { UserError } from "../runtime/errors.js";
+
+export interface StepLog {
+  command: string;
+  seconds: number;
+  skipped: boolean;
+}
+
+/** Run `portraitrl <args>` with the same Node and CLI entry as this process; exit codes pass through. */
+export function runCli(cliEntry: string, args: readonly string[]): StepLog {
+  const command = `portraitrl ${args.join(" ")}`;
+  process.stderr.write(`\n$ ${command}\n`);
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [cliEntry, ...args], { stdio: "inherit" });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.signal === "SIGINT" || r.status === 130) throw new UserError(`interrupted during \`${command}\`; run the demo again to continue`, 130);
+  if (r.status !== 0) throw new UserError(`\`${command}\` failed (exit ${r.status ?? r.signal}); see its message above`, r.status ?? 1);
+  return { command, seconds, skipped: false };
+}
+
+export function skipped(command: string): StepLog {
+  process.stderr.write(`\n(already done) ${command}\n`);
+  return { command, seconds: 0, skipped: true };
+}
+
+/** sha256 of a checkpoint's config.json (it lists the sha256 of every weights file), as `eval` records it. */
+export function checkpointHash(dir: string): string {
+  return createHash("sha256").update(readFileSync(join(realpathSync(dir), "config.json"))).digest("hex");
+}
+
+/** True when EVAL_DIR holds a finished eval of exactly this checkpoint. */
+export function evalIsCurrent(evalDir: string, ckpt: string): boolean {
+  const file = join(evalDir, "eval.json");
+  if (!existsSync(file)) return false;
+  const recorded = (JSON.parse(readFileSync(file, "utf8")) as { checkpoint_sha256?: string }).checkpoint_sha256;
+  return recorded === checkpointHash(ckpt);
+}
