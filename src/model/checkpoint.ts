@@ -121,8 +121,12 @@ async function readChecked(dir: string, name: string, meta: { sha256: string; by
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Load and verify a checkpoint; `expectConfig` refuses one of another preset or architecture. */
-export async function loadCheckpoint(dir: string, opts: { expectConfig?: ModelConfig } = {}): Promise<LoadedCheckpoint> {
+/**
+ * Load and verify a checkpoint; `expectConfig` refuses one of another preset or architecture,
+ * `expectPreset` one of another preset (a checkpoint may differ from its preset in fields such as
+ * the instruction vocabulary its SFT read off the data).
+ */
+export async function loadCheckpoint(dir: string, opts: { expectConfig?: ModelConfig; expectPreset?: string } = {}): Promise<LoadedCheckpoint> {
   try {
     await stat(dir);
   } catch {
@@ -137,6 +141,9 @@ export async function loadCheckpoint(dir: string, opts: { expectConfig?: ModelCo
   if (manifest.format !== CHECKPOINT_FORMAT) throw new UserError(`checkpoint ${dir}: config.json format is ${String(manifest.format)}, expected ${CHECKPOINT_FORMAT}`, 1);
   const config = parseModelConfig(manifest.model, `${join(dir, "config.json")} (model)`);
   const lora = manifest.lora ? parseLoraConfig(manifest.lora, `${join(dir, "config.json")} (lora)`) : null;
+  if (opts.expectPreset !== undefined && opts.expectPreset !== config.preset) {
+    throw new UserError(`checkpoint ${dir} is for preset ${config.preset}, expected ${opts.expectPreset}`, 2);
+  }
   const want = opts.expectConfig;
   if (want) {
     if (want.preset !== config.preset) throw new UserError(`checkpoint ${dir} is for preset ${config.preset}, expected ${want.preset}`, 2);

@@ -1,6 +1,5 @@
 /** Fixtures for the trainer tests: a tiny "SFT" checkpoint, a small synthetic dataset, simple rewards. */
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { synthesizeDataset } from "../../src/data/index.js";
 import { buildModel, presetConfig, saveCheckpoint } from "../../src/model/index.js";
 import { toRgb, type RewardItem, type RewardModel, type RewardScores } from "../../src/reward/index.js";
@@ -39,5 +38,3 @@ export class BrightnessReward implements RewardModel {
 
   async close(): Promise<void> {}
 }
-
-export const tmp = (root: string, name: string): string => join(root, name);

@@ -55,14 +55,20 @@ const reward = (m: EpochMetrics): number => m.reward.s_mean ?? Number.NaN;
 describe("every algorithm raises a brightness reward on the tiny preset", () => {
   /** Per-algorithm settings where its default is sized for a large model (documented in the report). */
   const settings: Record<string, Record<string, unknown>> = {
-    "diffusion-nft": { algo: { advClipMax: 1, space: "velocity" } },
-    "uniworld-v2": { algo: { advClipMax: 1, space: "velocity" } },
+    // Brightness differs more between groups than within one, so the global std makes A small: a small Amax.
+    "diffusion-nft": { algo: { advClipMax: 0.2, space: "velocity", klWeight: 0 } },
+    // The within-group spread of brightness is ~0.01, below the default ban/mask threshold 0.05 (sized for [0, 1] judge scores).
+    "uniworld-v2": { algo: { advClipMax: 0.2, space: "velocity", klWeight: 0, stdThreshold: 0.001 } },
+    "diffusion-kto": { algo: { beta: 100 } },
   };
+  /** NFT's signal is weaker here (r from A with the global std): it gets 8 epochs instead of 6. */
+  const slow = new Set(["diffusion-nft", "uniworld-v2"]);
   for (const algo of ALGORITHM_NAMES) {
     it(`${algo}: mean reward of the last two epochs above the first two`, async () => {
-      const m = await run(algo, 6, settings[algo] ?? {});
+      const epochs = slow.has(algo) ? 8 : 6;
+      const m = await run(algo, epochs, settings[algo] ?? {});
       const first = (reward(m[0]!) + reward(m[1]!)) / 2;
-      const last = (reward(m[4]!) + reward(m[5]!)) / 2;
+      const last = (reward(m[epochs - 2]!) + reward(m[epochs - 1]!)) / 2;
       expect(m.every((x) => x.nan_steps === 0)).toBe(true);
       expect(last).toBeGreaterThan(first + 0.01);
     }, 120_000);

@@ -8,7 +8,7 @@
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadDataset } from "../../data/index.js";
-import { loadCheckpoint, presetConfig } from "../../model/index.js";
+import { loadCheckpoint } from "../../model/index.js";
 import { UserError } from "../../runtime/errors.js";
 import { buildJudge, checkJudgeConfig, createRewardModel, createSyntheticEmbedder, parseRewardVariant, type RewardParts } from "../../reward/index.js";
 import { ALGORITHM_NAMES } from "../../rl/algorithms.js";
@@ -89,7 +89,7 @@ export function registerTrain(program: Command): void {
     const variant = config.reward.variant;
     const needsJudge = variant === "ours" || variant === "dual-pd";
     if (needsJudge && judgeCfg.urls.length > 0) checkJudgeConfig(judgeCfg, false, o.data);
-    const ck = await loadCheckpoint(o.init, { expectConfig: presetConfig(config.modelPreset) });
+    const ck = await loadCheckpoint(o.init, { expectPreset: config.modelPreset });
     const initWeights = o.initWeights === "ema" && ck.extra.ema ? "ema" : "base";
     const base = initWeights === "ema" ? ck.extra.ema! : ck.base;
     const records = await loadDataset(o.data, "train");

@@ -224,8 +224,3 @@ export function configDifference(a: unknown, b: unknown, path = ""): string | nu
   }
   return JSON.stringify(a) === JSON.stringify(b) ? null : path || "(root)";
 }
-
-/** A preset's config without algorithm (for help texts and tests). */
-export function presetDefaults(preset: TrainPreset): Omit<TrainConfig, "algorithm" | "algo"> {
-  return structuredClone(PRESETS[preset]);
-}

@@ -79,7 +79,7 @@ export async function inspectRunFolder(run: string, config: TrainConfig): Promis
     const get = (c: unknown): unknown => diff.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), c);
     throw new UserError(`${cfgFile}: resume refused: config field ${diff} is ${JSON.stringify(get(stored.config))} in the run folder but ${JSON.stringify(get(config))} in this command`, 2);
   }
-  let resumeFrom: string | null = null;
+  let resumeFrom: string | null;
   try {
     const target = await readlink(paths.latest(run));
     resumeFrom = join(paths.checkpoints(run), target);
