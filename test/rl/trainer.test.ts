@@ -61,11 +61,11 @@ describe("every algorithm raises a brightness reward on the tiny preset", () => 
     "uniworld-v2": { algo: { advClipMax: 0.2, space: "velocity", klWeight: 0, stdThreshold: 0.001 } },
     "diffusion-kto": { algo: { beta: 100 } },
   };
-  /** NFT's signal is weaker here (r from A with the global std): it gets 8 epochs instead of 6. */
+  /** NFT's signal is weaker here (r from A with the global std): it gets 12 epochs instead of 6. */
   const slow = new Set(["diffusion-nft", "uniworld-v2"]);
   for (const algo of ALGORITHM_NAMES) {
     it(`${algo}: mean reward of the last two epochs above the first two`, async () => {
-      const epochs = slow.has(algo) ? 8 : 6;
+      const epochs = slow.has(algo) ? 12 : 6;
       const m = await run(algo, epochs, settings[algo] ?? {});
       const first = (reward(m[0]!) + reward(m[1]!)) / 2;
       const last = (reward(m[epochs - 2]!) + reward(m[epochs - 1]!)) / 2;
