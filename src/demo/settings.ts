@@ -18,5 +18,9 @@ export const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const SHIPPED_SFT_DIR = join(PACKAGE_ROOT, "checkpoints", "sft-small");
 export const SHIPPED_SFT_SUMS = join(PACKAGE_ROOT, "checkpoints", "sft-small.sha256");
 
-/** NaSPO on the CPU preset with the synthetic judge (the paper's reward: DP + PF, standardized). */
-export const DEMO_RL = { algorithm: "naspo", preset: "cpu", seed: 0 } as const;
+/**
+ * NaSPO on the CPU preset with the synthetic judge (the paper's reward: DP + PF, standardized), with
+ * the overrides in configs/demo-naspo.yaml (that file says why).
+ */
+export const DEMO_RL = { algorithm: "naspo", preset: "cpu", seed: 0, epochs: 24 } as const;
+export const DEMO_RL_CONFIG = join(PACKAGE_ROOT, "configs", "demo-naspo.yaml");

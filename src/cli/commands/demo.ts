@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEMO_BENCHMARK, DEMO_RL, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS } from "../../demo/settings.js";
+import { DEMO_BENCHMARK, DEMO_RL, DEMO_RL_CONFIG, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS } from "../../demo/settings.js";
 import { loadShippedCheckpoint } from "../../demo/shipped.js";
 import { evalIsCurrent, runCli, skipped, type StepLog } from "../../demo/steps.js";
 import { readEvalFolder } from "../../eval/folder.js";
@@ -38,7 +38,7 @@ export function registerDemo(program: Command): void {
     .command("demo")
     .description("the main job on built-in defaults: NaSPO post-training of the shipped SFT editor, evaluated against it (resumable)")
     .option("--work <dir>", "working folder (benchmark, runs, evals, report)", "runs/demo")
-    .option("--epochs <n>", "RL epochs (default: the demo's)")
+    .option("--epochs <n>", `RL epochs (default ${DEMO_RL.epochs})`)
     .option("--samples <n>", "evaluate the first N test records (default: all)")
     .option("--no-progress", "no progress bars")
     .action(async (o: DemoOptions) => {
@@ -64,7 +64,8 @@ export function registerDemo(program: Command): void {
       steps.push(evalIsCurrent(evalSft, SHIPPED_SFT_DIR) ? skipped(`portraitrl ${sftEval.join(" ")}`) : runCli(CLI_ENTRY, sftEval));
 
       steps.push(runCli(CLI_ENTRY, ["train", "--algo", DEMO_RL.algorithm, "--preset", DEMO_RL.preset, "--data", data,
-        "--init", SHIPPED_SFT_DIR, "--out", rlRun, "--seed", `${DEMO_RL.seed}`, ...(epochs ? ["--epochs", epochs] : []), ...quiet]));
+        "--init", SHIPPED_SFT_DIR, "--out", rlRun, "--config", DEMO_RL_CONFIG, "--seed", `${DEMO_RL.seed}`,
+        "--epochs", epochs ?? `${DEMO_RL.epochs}`, ...quiet]));
 
       const rlCkpt = join(rlRun, "checkpoints", "latest");
       const rlEval = ["eval", "--ckpt", rlCkpt, "--out", evalRl, "--method", DEMO_RL.algorithm, ...evalArgs, "--overwrite"];
