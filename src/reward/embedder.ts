@@ -8,8 +8,8 @@ export interface Embedder {
   embedTexts?(texts: readonly string[]): Promise<Float32Array[]>;
 }
 
-/** Cosine similarity; NaN when either vector is zero or has a NaN. */
-export function cosine(a: Float32Array, b: Float32Array): number {
+/** Cosine similarity a·b / (‖a‖‖b‖) (anchors-evaluation §2.1); NaN when either vector is zero or has a NaN. */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`cosine: lengths ${a.length} and ${b.length}`);
   let ab = 0;
   let aa = 0;

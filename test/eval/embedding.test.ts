@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { cosineSimilarity } from "../../src/eval/metrics/cosine.js";
+import { cosine as cosineSimilarity } from "../../src/reward/embedder.js";
 import { embeddingScores } from "../../src/eval/metrics/embedding-scores.js";
 import {
   DINOV2_PREPROCESS, OPENCLIP_PREPROCESS, centerCropOffset, preprocessImage, resizedSize, type PixelTensor, type PreprocessSpec,

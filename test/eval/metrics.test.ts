@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ATTRIBUTE_VALUES, COCO_SIGMAS, keypointBoxArea, keypoints, oks, type PortraitAttributes } from "../../src/data/index.js";
-import { cosineSimilarity } from "../../src/eval/metrics/cosine.js";
+import { cosine as cosineSimilarity } from "../../src/reward/embedder.js";
 
 type Keypoint = readonly [number, number, number];
 

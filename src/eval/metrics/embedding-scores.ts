@@ -6,9 +6,8 @@
  * reference scores high). Pairing is by position in `pairs`: callers pair by record id, never by file order.
  * The embedders are the reward's interface; preprocessing is theirs (tensorEmbedder applies §2.2).
  */
-import type { Embedder } from "../../reward/embedder.js";
+import { cosine, type Embedder } from "../../reward/embedder.js";
 import type { Image } from "../../reward/types.js";
-import { cosineSimilarity } from "./cosine.js";
 
 export interface EmbeddingPair {
   generated: Image;
@@ -43,7 +42,7 @@ async function imagePairCosines(embedder: Embedder, batch: readonly EmbeddingPai
   const imgs = [...batch.map((p) => p.generated), ...batch.map((p) => p.reference)];
   const embs = check(await embedder.embedImages(imgs), imgs.length, `${embedder.name} embedImages`);
   const generated = embs.slice(0, batch.length);
-  const cos = generated.map((g, i) => cosineSimilarity(g, embs[batch.length + i]!));
+  const cos = generated.map((g, i) => cosine(g, embs[batch.length + i]!));
   return { cos, generated };
 }
 
@@ -58,7 +57,7 @@ export async function embeddingScores(pairs: readonly EmbeddingPair[], enc: Embe
       cos.forEach((c, i) => (out[start + i]!.clip_i = c));
       if (enc.clip.embedTexts) {
         const texts = check(await enc.clip.embedTexts(batch.map((p) => p.instruction)), batch.length, `${enc.clip.name} embedTexts`);
-        texts.forEach((t, i) => (out[start + i]!.clip_t = cosineSimilarity(generated[i]!, t)));
+        texts.forEach((t, i) => (out[start + i]!.clip_t = cosine(generated[i]!, t)));
       }
     }
     if (enc.dino) {
