@@ -8,9 +8,9 @@ import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { runEval, type EditorChoice } from "../../eval/run-eval.js";
 import { UserError } from "../../runtime/errors.js";
-import { addJudgeOptions, judgeConfigFrom } from "./judge.js";
+import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 
-interface EvalCliOptions {
+interface EvalCliOptions extends JudgeFlags {
   ckpt?: string;
   editor: string;
   data: string;
@@ -25,19 +25,6 @@ interface EvalCliOptions {
   batchSize: string;
   size?: string;
   overwrite?: boolean;
-  judgeUrl: string[];
-  judgeModel?: string;
-  levels: string;
-  prompts?: string;
-  topLogprobs: string;
-  minMass: string;
-  judgeConcurrency: string;
-  judgeTimeout: string;
-  judgeRetries: string;
-  judgeApiKeyEnv: string;
-  judgeTextFallback?: boolean;
-  judgeMinSide: string;
-  cache?: string | false;
 }
 
 function int(flag: string, text: string | undefined, min: number): number | undefined {

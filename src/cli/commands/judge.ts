@@ -16,12 +16,8 @@ import {
   type Image, type JudgeConfig, type RewardItem, type RewardParts,
 } from "../../reward/index.js";
 
-interface JudgeCliOptions {
-  data: string;
-  images: string;
-  out: string;
-  split: string;
-  reward: string;
+/** The judge flags that `addJudgeOptions` adds (shared by judge, eval and train). */
+export interface JudgeFlags {
   judgeUrl: string[];
   judgeModel?: string;
   levels: string;
@@ -35,6 +31,14 @@ interface JudgeCliOptions {
   judgeTextFallback?: boolean;
   judgeMinSide: string;
   cache?: string | false;
+}
+
+interface JudgeCliOptions extends JudgeFlags {
+  data: string;
+  images: string;
+  out: string;
+  split: string;
+  reward: string;
   clipModel?: string;
   dinoModel?: string;
   batch: string;
@@ -65,7 +69,7 @@ export function addJudgeOptions(cmd: Command): Command {
     .option("--no-cache", "do not cache judge responses");
 }
 
-export function judgeConfigFrom(o: Omit<JudgeCliOptions, "data" | "images" | "out" | "split" | "reward" | "batch" | "clipModel" | "dinoModel">, defaultCache: string): JudgeConfig {
+export function judgeConfigFrom(o: JudgeFlags, defaultCache: string): JudgeConfig {
   return {
     urls: o.judgeUrl,
     ...(o.judgeModel !== undefined ? { model: o.judgeModel } : {}),

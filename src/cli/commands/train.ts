@@ -13,9 +13,9 @@ import { UserError } from "../../runtime/errors.js";
 import { buildJudge, checkJudgeConfig, createRewardModel, createSyntheticEmbedder, parseRewardVariant, type RewardParts } from "../../reward/index.js";
 import { ALGORITHM_NAMES } from "../../rl/algorithms.js";
 import { TRAIN_PRESETS, inspectRunFolder, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
-import { addJudgeOptions, judgeConfigFrom } from "./judge.js";
+import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 
-interface TrainCliOptions {
+interface TrainCliOptions extends JudgeFlags {
   algo: string;
   data: string;
   init: string;
@@ -29,19 +29,6 @@ interface TrainCliOptions {
   reward?: string;
   initWeights: string;
   progress: boolean;
-  judgeUrl: string[];
-  judgeModel?: string;
-  levels: string;
-  prompts?: string;
-  topLogprobs: string;
-  minMass: string;
-  judgeConcurrency: string;
-  judgeTimeout: string;
-  judgeRetries: string;
-  judgeApiKeyEnv: string;
-  judgeTextFallback?: boolean;
-  judgeMinSide: string;
-  cache?: string | false;
 }
 
 function int(flag: string, text: string | undefined, min: number): number | undefined {
