@@ -1,16 +1,11 @@
-/** A small seeded PRNG (mulberry32): the same seed gives the same stream on every platform. */
+/** The benchmark's seeded PRNG (mulberry32): the same seed gives the same stream on every platform. */
+import { mulberry32 } from "../runtime/mulberry32.js";
+
 export class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
   /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  readonly next: () => number;
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
   }
   /** Integer in [0, n). */
   int(n: number): number {

@@ -2,6 +2,7 @@
  * Percentile bootstrap confidence intervals with a seeded generator, so that a CI is reproducible from
  * the seed recorded beside it. The statistic sees a resample as an index array into the original units.
  */
+import { mulberry32 } from "../runtime/mulberry32.js";
 
 export interface BootstrapOptions {
   /** Number of resamples (default 2000). */
@@ -17,21 +18,6 @@ export interface Estimate {
   value: number | null;
   ci95: [number, number] | null;
   n: number;
-}
-
-/**
- * mulberry32, the resampling stream (uniforms in [0, 1)). It is kept here rather than runtime's Rng so
- * that intervals already recorded with a seed stay reproducible (test/eval/summary.test.ts re-derives them).
- */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Linear-interpolated quantile (type 7) of an ascending-sorted array. */

@@ -1,18 +1,10 @@
 /** Test helpers for the RL losses: seeded random data, array I/O, finite-difference gradient checks. */
 import { expect } from "vitest";
 import { jax, np, type JaxArray } from "../../src/runtime/jax.js";
+import { mulberry32 } from "../../src/runtime/mulberry32.js";
 
-/** mulberry32: a small seeded uniform generator in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded uniform generator in [0, 1) (mulberry32). */
+export const rng = mulberry32;
 
 /** n standard normal draws (Box–Muller), as float32. */
 export function normal(next: () => number, n: number, scale = 1): Float32Array {
