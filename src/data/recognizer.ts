@@ -35,7 +35,8 @@
  * bounded LRU caches, so the 27 starting framings and common poses are rendered once per process;
  * results never depend on the cache. Measured in bench/data.ts.
  *
- * Works at 32 px; larger images that are multiples of 32 are box-downsampled first.
+ * Works at 32 px; larger images that are multiples of 32 are box-downsampled first, smaller ones that divide 32
+ * (the tiny model's 16 px) pixel-replicated up.
  */
 import {
   ALL_ATTRIBUTES, ATTRIBUTE_VALUES, type AttributeName, type AttributeValue, type PortraitAttributes,
@@ -299,9 +300,24 @@ function boxDown(pixels: Float32Array, size: number, to: number): Float32Array {
   return out;
 }
 
+/** Nearest-neighbour upsample of a [size, size, 3] image to [to, to, 3] (to a multiple of size). */
+function nearestUp(pixels: Float32Array, size: number, to: number): Float32Array {
+  const k = to / size;
+  const out = new Float32Array(to * to * 3);
+  for (let y = 0; y < to; y++) {
+    for (let x = 0; x < to; x++) {
+      const i = (((y / k) | 0) * size + ((x / k) | 0)) * 3;
+      out.set(pixels.subarray(i, i + 3), (y * to + x) * 3);
+    }
+  }
+  return out;
+}
+
+/** The image at WORK px: box-downsampled from a multiple of WORK, or pixel-replicated up from a divisor of WORK. */
 function toWorkSize(pixels: Float32Array, size: number): Float32Array {
   if (pixels.length !== size * size * 3) throw new Error(`recognize: expected ${size * size * 3} values for ${size}x${size}x3, got ${pixels.length}`);
-  if (size % WORK !== 0) throw new Error(`recognize: size ${size} is not a multiple of ${WORK}`);
+  if (size < WORK && WORK % size === 0) return nearestUp(pixels, size, WORK);
+  if (size % WORK !== 0) throw new Error(`recognize: size ${size} is not a multiple or a divisor of ${WORK}`);
   return boxDown(pixels, size, WORK);
 }
 

@@ -165,7 +165,7 @@ async function readRewardNames(dir: string): Promise<string[]> {
  * Table 3 rows of a compare run with `--rewards`: "- (SFT)" from the sft method, then each reward from
  * `reward-<name>/seed<k>/eval/`; "ours" falls back to the naspo method when it has no folder of its own.
  */
-async function rewardRows(dir: string, seeds: readonly number[], names: readonly string[], methodRows: readonly TableRowInput[]): Promise<TableRowInput[]> {
+export async function rewardRows(dir: string, seeds: readonly number[], names: readonly string[], methodRows: readonly TableRowInput[]): Promise<TableRowInput[]> {
   const rows: TableRowInput[] = [];
   const sft = methodRows.find((r) => r.method === "sft");
   if (sft && sft.evals.length > 0) rows.push({ ...sft, label: REWARD_LABELS.sft! });

@@ -13,12 +13,12 @@ import { visibleAttributes } from "../../src/data/visibility.js";
 const png = (p: PortraitAttributes, size = 32): Float32Array => Float32Array.from(toBytes(renderPortrait(p, size), size), (b) => b / 255);
 
 /** Accuracy per group over visible attributes, and the mean top probability. */
-function score(images: { truth: PortraitAttributes; img: Float32Array }[]) {
+function score(images: { truth: PortraitAttributes; img: Float32Array }[], size = 32) {
   const ok: Record<string, [number, number]> = {};
   let conf = 0;
   let n = 0;
   for (const { truth, img } of images) {
-    const d = recognize(img, 32);
+    const d = recognize(img, size);
     const vis = visibleAttributes(truth);
     for (const a of ALL_ATTRIBUTES) {
       if (!vis.has(a)) continue;
@@ -71,6 +71,14 @@ describe("recognizer", () => {
   it("reads 64 px images like 32 px ones", () => {
     const p = truths[1]!;
     expect(recognizeDetailed(png(p, 64), 64).argmax).toEqual(recognizeDetailed(png(p, 32), 32).argmax);
+  });
+
+  it("reads 16 px renders (the tiny model's size) by pixel replication: ≥ 90% identity, ≥ 95% pose and camera", () => {
+    const s = score(truths.map((truth) => ({ truth, img: png(truth, 16) })), 16);
+    expect(s.acc.identity).toBeGreaterThanOrEqual(0.9);
+    expect(s.acc.pose).toBeGreaterThanOrEqual(0.95);
+    expect(s.acc.camera).toBeGreaterThanOrEqual(0.95);
+    expect(() => recognize(new Float32Array(24 * 24 * 3), 24)).toThrow(/not a multiple or a divisor of 32/);
   });
 });
 

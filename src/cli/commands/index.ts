@@ -10,6 +10,7 @@ import { registerEval } from "./eval.js";
 import { registerSft } from "./sft.js";
 import { registerSample } from "./sample.js";
 import { registerTrain } from "./train.js";
+import { registerCompare } from "./compare.js";
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
@@ -20,6 +21,7 @@ export function registerCommands(program: Command): void {
   registerSft(program);
   registerSample(program);
   registerTrain(program);
+  registerCompare(program);
   registerRate(program);
   registerReport(program);
 }
