@@ -20,7 +20,7 @@ export const SHIPPED_SFT_SUMS = join(PACKAGE_ROOT, "checkpoints", "sft-small.sha
 
 /**
  * NaSPO on the CPU preset with the synthetic judge (the paper's reward: DP + PF, standardized), with
- * the overrides in configs/demo-naspo.yaml (that file says why).
+ * the overrides in configs/cpu/naspo.yaml (that file says why); the committed compare uses the same folder.
  */
-export const DEMO_RL = { algorithm: "naspo", preset: "cpu", seed: 0, epochs: 24 } as const;
-export const DEMO_RL_CONFIG = join(PACKAGE_ROOT, "configs", "demo-naspo.yaml");
+export const DEMO_RL = { algorithm: "naspo", preset: "cpu", seed: 0, epochs: 40 } as const;
+export const DEMO_RL_CONFIG = join(PACKAGE_ROOT, "configs", "cpu", "naspo.yaml");

@@ -73,6 +73,13 @@ describe("every algorithm raises a brightness reward on the tiny preset", () => 
       expect(last).toBeGreaterThan(first + 0.01);
     }, 120_000);
   }
+  it("naspo with per-group training noise (the cpu preset's): the same rise, and no leak", async () => {
+    const live: number[] = [];
+    const m = await run("naspo", 6, { sampling: { trainNoise: "per-group" } }, () => live.push(liveArrayCount()));
+    expect(m.every((x) => x.nan_steps === 0)).toBe(true);
+    expect((reward(m[4]!) + reward(m[5]!)) / 2).toBeGreaterThan((reward(m[0]!) + reward(m[1]!)) / 2 + 0.01);
+    expect(live[5]).toBe(live[1]);
+  }, 120_000);
 });
 
 describe("no leaks", () => {

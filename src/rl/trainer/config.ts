@@ -4,7 +4,9 @@
  *
  * - paper: the paper's settings (G = 8, 48 groups per epoch, 60 epochs, LoRA r 64 / α 128 on the
  *   `flow-grpo` targets, one optimizer step per epoch; AdamW as DiffusionNFT's base config).
- * - cpu: sized for the `small` model on two CPU cores (bench/rl.ts measures it).
+ * - cpu: sized for the `small` model on two CPU cores (bench/rl.ts measures it): 2 of the 6 sampler
+ *   timesteps trained per sample (`int(6·0.34)`; the update, not the rollout, dominated an epoch at 5 of 6)
+ *   and per-group training noise (row-noise.ts), for every algorithm alike.
  * - tiny: the `tiny` model, for tests.
  */
 import { readFileSync } from "node:fs";
@@ -36,6 +38,13 @@ export const SamplingSchema = z.strictObject({
   shift: z.union([z.literal("tokens"), z.literal("none"), z.strictObject({ mu: z.number() })]),
   /** Fraction of the sampler's steps trained per sample (`int(steps·fraction)`). */
   timestepFraction: z.number().gt(0).max(1),
+  /**
+   * Noise of the forward-process rows: "per-row" draws a fresh ε and timestep order for every sample
+   * (the reference trainers); "per-group" lets the G samples of a group share them (common random
+   * numbers: each row's ε and t keep their distribution, so the expected gradient is unchanged, but the
+   * ε in v = ε − x0 cancels between a group's positive and negative samples).
+   */
+  trainNoise: z.enum(["per-row", "per-group"]),
 });
 
 export const TrainConfigSchema = z.strictObject({
@@ -86,7 +95,7 @@ const PRESETS: Record<TrainPreset, Omit<TrainConfig, "algorithm" | "algo">> = {
     groupSize: 8,
     groupsPerEpoch: 48,
     epochs: 60,
-    sampling: { steps: 6, solver: "euler", shift: "tokens", timestepFraction: 0.99 },
+    sampling: { steps: 6, solver: "euler", shift: "tokens", timestepFraction: 0.99, trainNoise: "per-row" },
     optimizer: ADAMW_NFT,
     stepsPerEpoch: 1,
     microBatch: 32,
@@ -106,7 +115,7 @@ const PRESETS: Record<TrainPreset, Omit<TrainConfig, "algorithm" | "algo">> = {
     groupSize: 8,
     groupsPerEpoch: 8,
     epochs: 8,
-    sampling: { steps: 6, solver: "euler", shift: "tokens", timestepFraction: 0.99 },
+    sampling: { steps: 6, solver: "euler", shift: "tokens", timestepFraction: 0.34, trainNoise: "per-group" },
     optimizer: { ...ADAMW_NFT, lr: 1e-3 },
     stepsPerEpoch: 2,
     microBatch: 32,
@@ -126,7 +135,7 @@ const PRESETS: Record<TrainPreset, Omit<TrainConfig, "algorithm" | "algo">> = {
     groupSize: 4,
     groupsPerEpoch: 4,
     epochs: 4,
-    sampling: { steps: 4, solver: "euler", shift: "tokens", timestepFraction: 0.99 },
+    sampling: { steps: 4, solver: "euler", shift: "tokens", timestepFraction: 0.99, trainNoise: "per-row" },
     optimizer: { ...ADAMW_NFT, lr: 3e-3 },
     stepsPerEpoch: 1,
     microBatch: 16,

@@ -31,7 +31,6 @@ import { GroupBanTracker, type UniworldV2Config } from "../uniworld-v2.js";
 import type { FlowGrpoConfig } from "../flow-grpo.js";
 import type { FlowDpoConfig } from "../flow-dpo.js";
 import type { NaspoConfig } from "../naspo.js";
-import { trainingTimesteps } from "../timesteps.js";
 import type { TrainConfig } from "./config.js";
 import { buildPrograms, type Programs, type SdeSpec } from "./programs.js";
 import { rolloutOde, rolloutSde, type StepRecord } from "./rollout.js";
@@ -40,6 +39,7 @@ import { appendMetrics, commitCheckpoint, openRunFolder, paths, truncateMetrics,
 import { loadRunState, saveRunState, type RunState } from "./run-state.js";
 import { epochMetrics, type EpochMetrics, type StepStats } from "./metrics.js";
 import { writeGroupsDump } from "./groups-dump.js";
+import { planRowNoise } from "./row-noise.js";
 
 export interface TrainHooks {
   /** After an epoch's metrics line and its checkpoint (when one was due). */
@@ -357,6 +357,8 @@ interface UpdateContext {
 interface Row {
   unit: number;
   t: number;
+  /** Which of the unit's training timesteps (forward-process rows). */
+  j?: number;
   step?: StepRecord;
 }
 
@@ -369,7 +371,8 @@ async function updateEpoch(c: UpdateContext): Promise<StepStats[]> {
   const fraction = config.sampling.timestepFraction;
   // Units: valid samples, or preference pairs.
   const units: number[] = inputs === "pairs" ? signal.pairs.map((_, k) => k) : samples.map((_, i) => i).filter((i) => signal.mask[i] === 1);
-  const times = trainingTimesteps(gridTimes, units.length, () => rng.uniform(), fraction);
+  const noiseMode = inputs === "samples" || inputs === "labelled" ? config.sampling.trainNoise : "per-row";
+  const plan = planRowNoise(units, (u) => samples[u]!.group, gridTimes, fraction, noiseMode, rng, NP);
   const stepCount = config.stepsPerEpoch;
   const out: StepStats[] = [];
   const old = algorithm.needs.old ? fromFloat32(state.old.vector) : null;
@@ -386,9 +389,7 @@ async function updateEpoch(c: UpdateContext): Promise<StepStats[]> {
       const trained = (st: StepRecord[]): StepRecord[] => (windowed ? st : st.slice(0, Math.max(1, Math.floor(st.length * fraction))));
       for (const u of chunk) for (const st of trained(samples[u]!.steps ?? [])) rows.push({ unit: u, t: st.t, step: st });
     } else {
-      const pos = new Map(units.map((u, k) => [u, k]));
-      const K = times[0]?.length ?? 0;
-      for (let j = 0; j < K; j++) for (const u of chunk) rows.push({ unit: u, t: times[pos.get(u)!]![j]! });
+      for (let j = 0; j < plan.K; j++) for (const u of chunk) rows.push({ unit: u, t: plan.times(u)[j]!, j });
     }
     const w = 1 / rows.length;
     let acc = np.zeros([state.theta.length], { dtype: np.float32 });
@@ -442,7 +443,7 @@ async function updateEpoch(c: UpdateContext): Promise<StepStats[]> {
         batch = [xtW, xtL, t, ref, text, vW, vL, weight, vRefW, vRefL];
       } else {
         const x0 = gather((r) => samples[r.unit]!.x0);
-        const x1 = np.array(rng.normalArray(MB * NP), { shape }); // fresh noise per row
+        const x1 = noiseMode === "per-group" ? gather((r) => plan.noise(r.unit, r.j!)!) : np.array(rng.normalArray(MB * NP), { shape }); // ε of each row
         const xt = noisify(x0.ref, x1.ref, t.ref); // (1)
         const v = velocityTarget(x0, x1); // (2)
         const value = np.array(Float32Array.from(mb, (r) => signal.value[r.unit]!));
