@@ -1,6 +1,6 @@
 /**
  * `portraitrl` child processes for compare, run asynchronously so that up to `jobs` cells train or
- * evaluate at once (jax-js on wasm uses one core per process). With one job the child writes straight
+ * evaluate at once (a jax-js process keeps about two cores busy). With one job the child writes straight
  * to the terminal (its progress bar works); with several, each output line is prefixed with its cell.
  */
 import { spawn } from "node:child_process";

@@ -142,7 +142,7 @@ export function registerCompare(program: Command): void {
     .option("--epochs <n>", "epochs for every method (default: the preset's)")
     .option("--configs <dir>", "folder of per-algorithm overrides: <algo>.yaml is passed to `train --config` when it exists")
     .option("--samples <n>", "evaluate the first N test records (default: all)")
-    .option("--jobs <n>", "cells run at once (one core each)", "1")
+    .option("--jobs <n>", "cells run at once (each child process uses up to two threads)", "1")
     .option("--clip-model <dir>", "local CLIP ONNX folder for clip_i and clip_t (eval)")
     .option("--dino-model <dir>", "local DINOv2 ONNX folder for dino_i (eval)")
     .option("--no-progress", "no progress bars in the training runs");
