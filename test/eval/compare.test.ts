@@ -150,6 +150,7 @@ describe("portraitrl compare (CLI)", () => {
     expect(manifest.init_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(Object.keys(manifest.cells).sort()).toEqual(["naspo/seed0", "naspo/seed1", "reward-dual-pd/seed0", "reward-dual-pd/seed1", "sft/seed0", "sft/seed1"]);
     expect(Object.values(manifest.cells).every((c) => !(c as { skipped: boolean }).skipped)).toBe(true);
+    expect(Date.parse(manifest.updated_at)).toBeGreaterThan(Date.parse(manifest.created_at)); // written after every cell
     expect(r.stdout).toMatch(/Table 1\. Quantitative comparison/);
     expect(r.stdout).toContain(join(out, "table.md"));
 

@@ -200,7 +200,11 @@ export function registerCompare(program: Command): void {
       table: {},
     };
     let writing = Promise.resolve();
-    const save = (): Promise<void> => (writing = writing.then(() => writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`)));
+    const save = (): Promise<void> =>
+      (writing = writing.then(() => {
+        manifest.updated_at = new Date().toISOString();
+        return writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+      }));
     await save();
 
     // ---- run the cells

@@ -6,8 +6,9 @@
  *             in fixed-size batches through one jitted velocity program; each batch goes to the judge as
  *             soon as it is sampled, so judging overlaps the next batch;
  *   signal:   rewards → masked advantages / labels / pairs (signal.ts);
- *   update:   forward-process rows (sample × sampler timestep, `int(steps·0.99)` per sample, permuted per
- *             sample, fresh noise per row) or the recorded SDE steps (Flow-GRPO); the rows are split into
+ *   update:   forward-process rows (sample × sampler timestep, `int(steps·fraction)` per sample, permuted
+ *             per sample with fresh noise per row, or shared by a group: row-noise.ts) or the recorded SDE
+ *             steps (Flow-GRPO); the rows are split into
  *             `stepsPerEpoch` optimizer steps, each accumulating micro-batch gradients in one jit and ending
  *             in one AdamW jit; a NaN loss or gradient skips the step (counted);
  *   after:    eval EMA after every optimizer step; old policy ← EMA(θ) once per epoch; metrics line;
