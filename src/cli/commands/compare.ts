@@ -28,6 +28,7 @@ import { ALGORITHM_NAMES } from "../../rl/algorithms.js";
 import { readConfigFile, resolveTrainConfig, TRAIN_PRESETS } from "../../rl/trainer/index.js";
 import { versions } from "../../rl/trainer/run-folder.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
+import { optionalInt, requiredInt } from "../int-flag.js";
 
 interface CompareCliOptions extends JudgeFlags {
   data: string;
@@ -51,11 +52,6 @@ const SELF = fileURLToPath(import.meta.url);
 const RUNNER_ARGS = [...process.execArgv.filter((a) => !a.startsWith("--inspect")), join(dirname(SELF), "..", `main${extname(SELF)}`)];
 const METHODS = ["sft", ...ALGORITHM_NAMES];
 
-function int(flag: string, text: string | undefined, min: number): number | null {
-  if (text === undefined) return null;
-  if (!/^[0-9]+$/.test(text) || Number(text) < min) throw new UserError(`${flag} ${JSON.stringify(text)}: expected an integer >= ${min}`, 2);
-  return Number(text);
-}
 
 function list(flag: string, text: string, valid: readonly string[], what: string): string[] {
   const names = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -150,11 +146,11 @@ export function registerCompare(program: Command): void {
     // ---- validate everything before writing anything
     const methods = list("--algos", o.algos, METHODS, "algorithm");
     const rewards = o.rewards === undefined ? [] : list("--rewards", o.rewards, REWARD_VARIANTS, "reward");
-    const nSeeds = int("--seeds", o.seeds, 1)!;
+    const nSeeds = requiredInt("--seeds", o.seeds, 1);
     const seeds = Array.from({ length: nSeeds }, (_, k) => k);
-    const epochs = int("--epochs", o.epochs, 1);
-    const samples = int("--samples", o.samples, 1);
-    const jobs = int("--jobs", o.jobs, 1)!;
+    const epochs = optionalInt("--epochs", o.epochs, 1) ?? null;
+    const samples = optionalInt("--samples", o.samples, 1) ?? null;
+    const jobs = requiredInt("--jobs", o.jobs, 1);
     const data = folder("--data", o.data)!;
     const init = folder("--init", o.init)!;
     if (!existsSync(join(init, "config.json"))) throw new UserError(`--init ${init}: not a checkpoint folder (no config.json)`, 2);

@@ -12,16 +12,8 @@ import { UserError } from "../../runtime/errors.js";
 import { formatProblem, loadDataset, synthesizeDataset, validateDataset, type Split } from "../../data/index.js";
 import { datasetStats } from "../../data/stats.js";
 import { contactSheet } from "../../data/sheet.js";
+import { requiredInt } from "../int-flag.js";
 
-function int(flag: string, v: string | undefined, fallback?: number): number {
-  if (v === undefined) {
-    if (fallback === undefined) throw new UserError(`${flag} is required`);
-    return fallback;
-  }
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag}: expected a non-negative integer, got "${v}"`);
-  return n;
-}
 
 async function requireDir(dir: string): Promise<void> {
   const s = await stat(dir).catch(() => null);
@@ -30,7 +22,7 @@ async function requireDir(dir: string): Promise<void> {
 
 /** Image size of a dataset: --size, else dataset.json's config.size, else 32. */
 async function datasetSize(dir: string, flag: string | undefined): Promise<number> {
-  if (flag !== undefined) return int("--size", flag);
+  if (flag !== undefined) return requiredInt("--size", flag, 0);
   try {
     const meta = JSON.parse(await readFile(join(dir, "dataset.json"), "utf8")) as { config?: { size?: unknown } };
     if (typeof meta.config?.size === "number") return meta.config.size;
@@ -60,11 +52,11 @@ export function registerData(program: Command): void {
     .action(async (o: { out: string; identities: string; perIdentity: string; testIdentities?: string; size: string; seed: string }) => {
       const summary = await synthesizeDataset({
         out: o.out,
-        identities: int("--identities", o.identities),
-        perIdentity: int("--per-identity", o.perIdentity),
-        size: int("--size", o.size),
-        seed: int("--seed", o.seed),
-        ...(o.testIdentities !== undefined ? { testIdentities: int("--test-identities", o.testIdentities) } : {}),
+        identities: requiredInt("--identities", o.identities, 0),
+        perIdentity: requiredInt("--per-identity", o.perIdentity, 0),
+        size: requiredInt("--size", o.size, 0),
+        seed: requiredInt("--seed", o.seed, 0),
+        ...(o.testIdentities !== undefined ? { testIdentities: requiredInt("--test-identities", o.testIdentities, 0) } : {}),
       });
       process.stdout.write(JSON.stringify(summary) + "\n");
     });
@@ -94,7 +86,7 @@ export function registerData(program: Command): void {
     .action(async (dir: string, o: { size?: string; limit?: string }) => {
       await requireDir(dir);
       const size = await datasetSize(dir, o.size);
-      const stats = await datasetStats(dir, size, o.limit === undefined ? Infinity : int("--limit", o.limit));
+      const stats = await datasetStats(dir, size, o.limit === undefined ? Infinity : requiredInt("--limit", o.limit, 0));
       process.stdout.write(JSON.stringify({ dir, size, splits: stats }, null, 2) + "\n");
     });
 
@@ -108,7 +100,7 @@ export function registerData(program: Command): void {
     .option("--size <s>", "image size (default: dataset.json, else 32)")
     .action(async (dir: string, o: { out: string; split: string; n: string; size?: string }) => {
       await requireDir(dir);
-      const recs = (await loadDataset(dir, split(o.split))).slice(0, int("--n", o.n));
+      const recs = (await loadDataset(dir, split(o.split))).slice(0, requiredInt("--n", o.n, 0));
       await contactSheet(recs, await datasetSize(dir, o.size), o.out);
       process.stdout.write(JSON.stringify({ out: o.out, triplets: recs.length }) + "\n");
     });

@@ -16,7 +16,7 @@ import { evalIsCurrent, runCli, skipped, type StepLog } from "../../demo/steps.j
 import { readEvalFolder } from "../../eval/folder.js";
 import { buildTable1, rowsFromEvalFolders, tableToMarkdown, tableToTerminal } from "../../eval/tables.js";
 import { writeReport } from "../../report/build.js";
-import { UserError } from "../../runtime/errors.js";
+import { optionalInt } from "../int-flag.js";
 
 interface DemoOptions {
   work: string;
@@ -27,11 +27,6 @@ interface DemoOptions {
 
 const CLI_ENTRY = fileURLToPath(new URL("../main.js", import.meta.url));
 
-function positiveInt(flag: string, text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  if (!/^[1-9][0-9]*$/.test(text)) throw new UserError(`${flag} ${JSON.stringify(text)}: expected a positive integer`, 2);
-  return text;
-}
 
 export function registerDemo(program: Command): void {
   program
@@ -42,15 +37,15 @@ export function registerDemo(program: Command): void {
     .option("--samples <n>", "evaluate the first N test records (default: all)")
     .option("--no-progress", "no progress bars")
     .action(async (o: DemoOptions) => {
-      const epochs = positiveInt("--epochs", o.epochs);
-      const samples = positiveInt("--samples", o.samples);
+      const epochs = optionalInt("--epochs", o.epochs, 1);
+      const samples = optionalInt("--samples", o.samples, 1);
       const work = resolve(o.work);
       const data = join(work, "benchmark");
       const rlRun = join(work, DEMO_RL.algorithm);
       const evalSft = join(work, "eval-sft");
       const evalRl = join(work, `eval-${DEMO_RL.algorithm}`);
       const quiet = o.progress ? [] : ["--no-progress"];
-      const evalArgs = ["--data", data, "--split", "test", "--seed", "0", ...(samples ? ["--samples", samples] : [])];
+      const evalArgs = ["--data", data, "--split", "test", "--seed", "0", ...(samples !== undefined ? ["--samples", `${samples}`] : [])];
       const t0 = performance.now();
       const steps: StepLog[] = [];
 
@@ -65,7 +60,7 @@ export function registerDemo(program: Command): void {
 
       steps.push(runCli(CLI_ENTRY, ["train", "--algo", DEMO_RL.algorithm, "--preset", DEMO_RL.preset, "--data", data,
         "--init", SHIPPED_SFT_DIR, "--out", rlRun, "--config", DEMO_RL_CONFIG, "--seed", `${DEMO_RL.seed}`,
-        "--epochs", epochs ?? `${DEMO_RL.epochs}`, ...quiet]));
+        "--epochs", `${epochs ?? DEMO_RL.epochs}`, ...quiet]));
 
       const rlCkpt = join(rlRun, "checkpoints", "latest");
       const rlEval = ["eval", "--ckpt", rlCkpt, "--out", evalRl, "--method", DEMO_RL.algorithm, ...evalArgs, "--overwrite"];

@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import { runEval, type EditorChoice } from "../../eval/run-eval.js";
 import { UserError } from "../../runtime/errors.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
+import { optionalInt, requiredInt } from "../int-flag.js";
 
 interface EvalCliOptions extends JudgeFlags {
   ckpt?: string;
@@ -27,12 +28,6 @@ interface EvalCliOptions extends JudgeFlags {
   overwrite?: boolean;
 }
 
-function int(flag: string, text: string | undefined, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < min) throw new UserError(`${flag} ${JSON.stringify(text)}: expected an integer >= ${min}`);
-  return n;
-}
 
 function editorChoice(o: EvalCliOptions): EditorChoice {
   if (o.editor === "checkpoint") {
@@ -65,8 +60,8 @@ export function registerEval(program: Command): void {
   addJudgeOptions(cmd).action(async (o: EvalCliOptions) => {
     const editor = editorChoice(o);
     const out = resolve(o.out);
-    const samples = int("--samples", o.samples, 1);
-    const size = int("--size", o.size, 1);
+    const samples = optionalInt("--samples", o.samples, 1);
+    const size = optionalInt("--size", o.size, 1);
     await runEval({
       data: o.data,
       split: o.split,
@@ -76,10 +71,10 @@ export function registerEval(program: Command): void {
       clipModel: o.clipModel ?? null,
       dinoModel: o.dinoModel ?? null,
       ...(samples !== undefined ? { samples } : {}),
-      steps: int("--steps", o.steps, 1)!,
-      seed: int("--seed", o.seed, 0)!,
+      steps: requiredInt("--steps", o.steps, 1),
+      seed: requiredInt("--seed", o.seed, 0),
       ...(o.method !== undefined ? { method: o.method } : {}),
-      batchSize: int("--batch-size", o.batchSize, 1)!,
+      batchSize: requiredInt("--batch-size", o.batchSize, 1),
       ...(size !== undefined ? { size } : {}),
       overwrite: o.overwrite === true,
     }).then((folder) => {

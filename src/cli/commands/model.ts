@@ -20,6 +20,7 @@ import {
   specSize,
   type ModelConfig,
 } from "../../model/index.js";
+import { requiredInt } from "../int-flag.js";
 
 interface InfoOptions {
   preset: string;
@@ -29,11 +30,6 @@ interface InfoOptions {
   loraTargets: string;
 }
 
-function positiveInt(flag: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new UserError(`${flag}: expected a positive integer, got "${v}"`);
-  return n;
-}
 
 function loadConfig(opts: InfoOptions): ModelConfig {
   if (!opts.config) return presetConfig(opts.preset);
@@ -58,7 +54,7 @@ export function registerModel(program: Command): void {
     .option("--lora-targets <preset>", `LoRA target modules: ${Object.keys(LORA_TARGETS).join(", ")}`, "diffusers-default")
     .action((opts: InfoOptions) => {
       const config = loadConfig(opts);
-      const rank = opts.loraRank === undefined ? undefined : positiveInt("--lora-rank", opts.loraRank);
+      const rank = opts.loraRank === undefined ? undefined : requiredInt("--lora-rank", opts.loraRank, 1);
       if (rank === undefined && opts.loraAlpha !== undefined) throw new UserError("--lora-alpha needs --lora-rank");
       const lora =
         rank === undefined

@@ -8,6 +8,7 @@ import { prepareRateSet, readRateSet } from "../../report/rate/set.js";
 import { loadSampleSources } from "../../report/rate/sources.js";
 import { ratingsPath, type LogProblem } from "../../report/rate/store.js";
 import { formatSummary, loadAllRatings, summarize } from "../../report/rate/summary.js";
+import { requiredInt } from "../int-flag.js";
 
 interface RateOptions {
   samples?: string[];
@@ -21,11 +22,6 @@ interface RateOptions {
   json?: boolean;
 }
 
-function int(name: string, text: string, min: number): number {
-  const n = Number(text);
-  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min) throw new UserError(`rate: ${name} ${JSON.stringify(text)}: expected an integer >= ${min}`, 2);
-  return n;
-}
 
 function reportProblems(file: string, problems: readonly LogProblem[]): void {
   for (const p of problems) process.stderr.write(`${file}:${p.line}: ${p.reason} (line skipped; the file is left as it is)\n`);
@@ -33,10 +29,10 @@ function reportProblems(file: string, problems: readonly LogProblem[]): void {
 
 async function serve(opts: RateOptions, dirs: string[]): Promise<void> {
   if (opts.rater === undefined) throw new UserError("rate: --rater NAME is required with --samples (ratings are stored per rater)", 2);
-  const port = int("--port", opts.port, 0);
+  const port = requiredInt("--port", opts.port, 0);
   if (port > 65535) throw new UserError(`rate: --port ${port}: above 65535`, 2);
-  const seed = int("--seed", opts.seed, 0);
-  const limit = opts.limit === undefined ? null : int("--limit", opts.limit, 1);
+  const seed = requiredInt("--seed", opts.seed, 0);
+  const limit = opts.limit === undefined ? null : requiredInt("--limit", opts.limit, 1);
   const sources = await loadSampleSources(dirs);
   const { set, reused } = await prepareRateSet(opts.out, sources, { seed, limit });
   const server = await startRateServer({ set, outDir: opts.out, rater: opts.rater, port });
@@ -58,8 +54,8 @@ async function serve(opts: RateOptions, dirs: string[]): Promise<void> {
 }
 
 async function summary(opts: RateOptions, dir: string): Promise<void> {
-  const seed = int("--seed", opts.seed, 0);
-  const resamples = int("--resamples", opts.resamples, 1);
+  const seed = requiredInt("--seed", opts.seed, 0);
+  const resamples = requiredInt("--resamples", opts.resamples, 1);
   const set = await readRateSet(dir);
   const raters = loadAllRatings(dir, set);
   for (const r of raters) reportProblems(ratingsPath(dir, r.name), r.problems);

@@ -1,7 +1,7 @@
 /** `portraitrl report DIR`: a self-contained report.html for a run, compare or eval folder. */
 import type { Command } from "commander";
-import { UserError } from "../../runtime/errors.js";
 import { writeReport } from "../../report/build.js";
+import { requiredInt } from "../int-flag.js";
 
 interface ReportCliOptions {
   out?: string;
@@ -10,11 +10,6 @@ interface ReportCliOptions {
   groups: string;
 }
 
-function positiveInt(name: string, text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UserError(`report: ${name} ${JSON.stringify(text)}: expected an integer >= 1`, 2);
-  return n;
-}
 
 export function registerReport(program: Command): void {
   program
@@ -27,8 +22,8 @@ export function registerReport(program: Command): void {
     .option("--groups <n>", "groups shown per epoch in a run's grids", "4")
     .action(async (dir: string, opts: ReportCliOptions) => {
       const out = await writeReport(dir, {
-        maxSamples: positiveInt("--samples", opts.samples),
-        maxGroups: positiveInt("--groups", opts.groups),
+        maxSamples: requiredInt("--samples", opts.samples, 1),
+        maxGroups: requiredInt("--groups", opts.groups, 1),
         ...(opts.out !== undefined ? { out: opts.out } : {}),
         ...(opts.before !== undefined ? { before: opts.before } : {}),
       });

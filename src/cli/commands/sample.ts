@@ -15,6 +15,7 @@ import { buildModel, imagesToTokens, loadCheckpoint, tokenize, tokensToImages, t
 import { UserError } from "../../runtime/errors.js";
 import { initJax, jax, np, type JaxArray } from "../../runtime/jax.js";
 import { Rng } from "../../runtime/rng.js";
+import { requiredInt } from "../int-flag.js";
 
 interface SampleCliOptions {
   ckpt: string;
@@ -27,11 +28,6 @@ interface SampleCliOptions {
   weights: string;
 }
 
-function int(flag: string, text: string, min: number): number {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isSafeInteger(n) || n < min) throw new UserError(`${flag} ${JSON.stringify(text)}: expected an integer >= ${min}`, 2);
-  return n;
-}
 
 /** A checkpoint folder, or a run folder's `checkpoints/latest`. */
 function checkpointDir(given: string): string {
@@ -89,8 +85,8 @@ export function registerSample(program: Command): void {
     .option("--sampler <name>", "ODE solver: euler or dpm2m", "euler")
     .option("--weights <which>", "raw trained weights or their EMA: raw or ema", "raw")
     .action(async (o: SampleCliOptions) => {
-      const steps = int("--steps", o.steps, 1);
-      const seed = int("--seed", o.seed, 0);
+      const steps = requiredInt("--steps", o.steps, 1);
+      const seed = requiredInt("--seed", o.seed, 0);
       if (o.sampler !== "euler" && o.sampler !== "dpm2m") throw new UserError(`--sampler ${JSON.stringify(o.sampler)}: expected euler or dpm2m`, 2);
       if (o.weights !== "raw" && o.weights !== "ema") throw new UserError(`--weights ${JSON.stringify(o.weights)}: expected raw or ema`, 2);
       if (!o.out.toLowerCase().endsWith(".png")) throw new UserError(`--out ${o.out}: expected a .png path`, 2);

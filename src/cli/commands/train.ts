@@ -14,6 +14,7 @@ import { buildJudge, checkJudgeConfig, createRewardModel, createSyntheticEmbedde
 import { ALGORITHM_NAMES } from "../../rl/algorithms.js";
 import { TRAIN_PRESETS, inspectRunFolder, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
+import { optionalInt } from "../int-flag.js";
 
 interface TrainCliOptions extends JudgeFlags {
   algo: string;
@@ -31,12 +32,6 @@ interface TrainCliOptions extends JudgeFlags {
   progress: boolean;
 }
 
-function int(flag: string, text: string | undefined, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} ${JSON.stringify(text)}: expected an integer >= ${min}`, 2);
-  return n;
-}
 
 export function registerTrain(program: Command): void {
   const cmd = program
@@ -59,10 +54,10 @@ export function registerTrain(program: Command): void {
     // ---- validate everything before writing anything
     const file = o.config ? readConfigFile(o.config) : null;
     if (o.reward !== undefined) parseRewardVariant(o.reward);
-    const epochs = int("--epochs", o.epochs, 1);
-    const seed = int("--seed", o.seed, 0);
-    const groupSize = int("--group-size", o.groupSize, 0);
-    const groupsPerEpoch = int("--groups-per-epoch", o.groupsPerEpoch, 1);
+    const epochs = optionalInt("--epochs", o.epochs, 1);
+    const seed = optionalInt("--seed", o.seed, 0);
+    const groupSize = optionalInt("--group-size", o.groupSize, 0);
+    const groupsPerEpoch = optionalInt("--groups-per-epoch", o.groupsPerEpoch, 1);
     const { config, algorithm } = resolveTrainConfig(o.algo, o.preset, file, o.config ?? "", {
       ...(epochs !== undefined ? { epochs } : {}),
       ...(seed !== undefined ? { seed } : {}),
