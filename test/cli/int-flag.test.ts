@@ -1,17 +1,8 @@
 /** Integer flags: one parser for every command. */
 import { describe, expect, it } from "vitest";
 import { optionalInt, requiredInt } from "../../src/cli/int-flag.js";
-import { UserError } from "../../src/runtime/errors.js";
+import { userErrorOf } from "../user-error.js";
 
-function error(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof UserError) return e;
-    throw e;
-  }
-  throw new Error("expected a UserError");
-}
 
 describe("optionalInt / requiredInt", () => {
   it("parses decimal integers at or above the bound; absent is undefined for optionalInt", () => {
@@ -31,13 +22,13 @@ describe("optionalInt / requiredInt", () => {
     ["-1", 0, /expected an integer >= 0/],
     ["99999999999999999999", 0, /expected an integer/],
   ])("refuses %j (min %i) with one line, exit 2", (text, min, message) => {
-    const e = error(() => optionalInt("--x", text, min));
+    const e = userErrorOf(() => optionalInt("--x", text, min));
     expect(e.message).toMatch(message);
     expect(e.exitCode).toBe(2);
   });
 
   it("requiredInt: a flag that was not given is named", () => {
-    const e = error(() => requiredInt("--rater-count", undefined, 1));
+    const e = userErrorOf(() => requiredInt("--rater-count", undefined, 1));
     expect(e.message).toBe("--rater-count is required");
     expect(e.exitCode).toBe(2);
   });

@@ -3,18 +3,9 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { UserError } from "../../src/runtime/errors.js";
 import { parseModelConfig, presetConfig, sequenceLength, PRESET_NAMES, parseLoraConfig } from "../../src/model/index.js";
+import { userErrorOf } from "../user-error.js";
 
-function errorOf(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof UserError) return e;
-    throw e;
-  }
-  throw new Error("expected a UserError");
-}
 
 describe("model config", () => {
   it("presets are valid and keep the joint sequence a multiple of 4", () => {
@@ -28,20 +19,20 @@ describe("model config", () => {
 
   it("a wrong type, an unknown field, or an inconsistent value names the field (exit 2)", () => {
     const c = presetConfig("small");
-    let e = errorOf(() => parseModelConfig({ ...c, hidden: "96" }, "cfg.yaml"));
+    let e = userErrorOf(() => parseModelConfig({ ...c, hidden: "96" }, "cfg.yaml"));
     expect(e.message).toMatch(/^cfg\.yaml: model config field hidden: /);
     expect(e.exitCode).toBe(2);
-    e = errorOf(() => parseModelConfig({ ...c, hiden: 96 }, "cfg.yaml"));
+    e = userErrorOf(() => parseModelConfig({ ...c, hiden: 96 }, "cfg.yaml"));
     expect(e.message).toBe("cfg.yaml: model config field hiden: unknown field");
-    e = errorOf(() => parseModelConfig({ ...c, textSlots: 3 }, "cfg.yaml"));
+    e = userErrorOf(() => parseModelConfig({ ...c, textSlots: 3 }, "cfg.yaml"));
     expect(e.message).toMatch(/field textSlots: joint sequence 3 \+ 2·64 is not a multiple of 4/);
-    e = errorOf(() => parseModelConfig({ ...c, ropeAxes: [4, 10, 12] }, "cfg.yaml"));
+    e = userErrorOf(() => parseModelConfig({ ...c, ropeAxes: [4, 10, 12] }, "cfg.yaml"));
     expect(e.message).toMatch(/field ropeAxes: must be even and sum to the head dimension 24/);
-    e = errorOf(() => parseModelConfig({ ...c, heads: 5 }, "cfg.yaml"));
+    e = userErrorOf(() => parseModelConfig({ ...c, heads: 5 }, "cfg.yaml"));
     expect(e.message).toMatch(/field heads: /);
-    e = errorOf(() => parseLoraConfig({ rank: 4, alpha: 8, targets: "mlp" }, "x"));
+    e = userErrorOf(() => parseLoraConfig({ rank: 4, alpha: 8, targets: "mlp" }, "x"));
     expect(e.message).toMatch(/lora config field targets/);
-    expect(errorOf(() => presetConfig("huge")).message).toMatch(/unknown model preset "huge"/);
+    expect(userErrorOf(() => presetConfig("huge")).message).toMatch(/unknown model preset "huge"/);
   });
 
   it("the CLI prints one line naming the field and exits 2", () => {

@@ -2,19 +2,10 @@ import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { UserError } from "../../src/runtime/errors.js";
 import { parseLevels } from "../../src/reward/levels.js";
 import { DEFAULT_PROMPT_DIR, PROMPT_FILES, loadTemplates, renderPrompt } from "../../src/reward/prompts.js";
+import { userErrorOf } from "../user-error.js";
 
-function userError(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof UserError) return e;
-    throw e;
-  }
-  throw new Error("no error thrown");
-}
 
 describe("prompt templates", () => {
   it("the shipped templates load and render with no placeholder left", () => {
@@ -40,20 +31,20 @@ describe("prompt templates", () => {
     const dir = mkdtempSync(join(tmpdir(), "prompts-"));
     for (const f of Object.values(PROMPT_FILES)) writeFileSync(join(dir, f), readFileSync(join(DEFAULT_PROMPT_DIR, f)));
     writeFileSync(join(dir, "pf.txt"), "Rate from {min} to {max} on {levels}.");
-    const e = userError(() => loadTemplates(dir));
+    const e = userErrorOf(() => loadTemplates(dir));
     expect(e.exitCode).toBe(2);
     expect(e.message).toMatch(/pf\.txt: missing placeholder \{instruction\}/);
     writeFileSync(join(dir, "pf.txt"), "{instruction} {levels} {min} {max} {instrucion}");
-    expect(userError(() => loadTemplates(dir)).message).toMatch(/unknown placeholder \{instrucion\}/);
-    expect(userError(() => loadTemplates(join(dir, "nope"))).message).toMatch(/cannot read/);
+    expect(userErrorOf(() => loadTemplates(dir)).message).toMatch(/unknown placeholder \{instrucion\}/);
+    expect(userErrorOf(() => loadTemplates(join(dir, "nope"))).message).toMatch(/cannot read/);
   });
 
   it("levels must be single-token digits", () => {
     expect(parseLevels("0,1,2,3,4")).toEqual([0, 1, 2, 3, 4]);
     expect(parseLevels("1-5")).toEqual([1, 2, 3, 4, 5]);
-    expect(userError(() => parseLevels("0-10")).message).toMatch(/'10' is not a single-token digit/);
-    expect(userError(() => parseLevels("a,b")).exitCode).toBe(2);
-    expect(userError(() => parseLevels("3,1")).message).toMatch(/ascending/);
-    expect(userError(() => parseLevels("3")).message).toMatch(/at least two/);
+    expect(userErrorOf(() => parseLevels("0-10")).message).toMatch(/'10' is not a single-token digit/);
+    expect(userErrorOf(() => parseLevels("a,b")).exitCode).toBe(2);
+    expect(userErrorOf(() => parseLevels("3,1")).message).toMatch(/ascending/);
+    expect(userErrorOf(() => parseLevels("3")).message).toMatch(/at least two/);
   });
 });
