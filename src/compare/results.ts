@@ -1,13 +1,11 @@
 /**
  * The results of a compare folder: Table 1 (methods) and Table 3 (rewards) from its eval folders, with
  * mean ± 95% CI over seeds (src/eval/tables.ts), and results.json: per row, every seed's metric means and
- * the aggregate. Table 3's rows are read exactly as `portraitrl report` reads them (rewardRows).
+ * the aggregate. Both tables come from readCompareFolder, as in `portraitrl report`.
  */
-import { isAbsolute, join, relative } from "node:path";
 import type { MetricName } from "../eval/format.js";
 import { METRIC_NAMES } from "../eval/format.js";
 import { buildTable1, buildTable3, readCompareFolder, tableToMarkdown, type ResultsTable, type TableRowInput } from "../eval/tables.js";
-import { rewardRows } from "../report/build.js";
 import { RESULTS_KIND } from "./manifest.js";
 
 interface RowResults {
@@ -27,37 +25,33 @@ export interface CompareResults {
   markdown: string;
 }
 
-/** readCompareFolder gives sources relative to the folder, rewardRows absolute ones for reward folders. */
-const abs = (dir: string, p: string): string => (isAbsolute(p) ? p : join(dir, p));
-
-function rowResults(dir: string, input: TableRowInput, table: ResultsTable): RowResults {
+function rowResults(input: TableRowInput, table: ResultsTable): RowResults {
   const row = table.rows.find((r) => r.method === input.method)!;
   return {
     label: row.label,
     seeds: input.evals.map((e, i) => ({
       seed: e.seed,
-      eval: relative(dir, abs(dir, input.sources?.[i] ?? "")),
+      eval: input.sources?.[i] ?? "",
       metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, e.metrics[m].mean])) as Record<MetricName, number | null>,
     })),
     aggregate: Object.fromEntries(METRIC_NAMES.map((m) => [m, { mean: row.cells[m].mean, ci95: row.cells[m].ci95, n_seeds: row.cells[m].n_seeds }])) as RowResults["aggregate"],
   };
 }
 
-/** Read every finished cell of the compare folder `dir` (absolute) and build its tables and results.json. */
-export async function collectResults(dir: string, rewards: readonly string[]): Promise<CompareResults> {
+/** Read every finished cell of the compare folder `dir` and build its tables and results.json. */
+export async function collectResults(dir: string): Promise<CompareResults> {
   const cmp = await readCompareFolder(dir);
   const methodRows = cmp.rows.filter((r) => r.evals.length > 0);
   const table1 = buildTable1(methodRows);
-  const rRows = rewards.length > 0 ? await rewardRows(dir, cmp.seeds, rewards, cmp.rows) : [];
-  const table3 = rewards.length > 0 ? buildTable3(rRows) : null;
+  const table3 = cmp.rewards.length > 0 ? buildTable3(cmp.rewardRows) : null;
   const json = {
     kind: RESULTS_KIND,
     version: 1,
     created_at: new Date().toISOString(),
     seeds: cmp.seeds,
     missing: cmp.missing,
-    methods: Object.fromEntries(methodRows.map((r) => [r.method, rowResults(dir, r, table1)])),
-    rewards: table3 ? Object.fromEntries(rRows.map((r) => [r.method, rowResults(dir, r, table3)])) : {},
+    methods: Object.fromEntries(methodRows.map((r) => [r.method, rowResults(r, table1)])),
+    rewards: table3 ? Object.fromEntries(cmp.rewardRows.map((r) => [r.method, rowResults(r, table3)])) : {},
     table1,
     table3,
   };

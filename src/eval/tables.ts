@@ -171,8 +171,12 @@ async function isDir(p: string): Promise<boolean> {
 export interface CompareFolderEvals {
   methods: string[];
   seeds: number[];
+  /** The reward ablation's rewards (compare.json `rewards`; none when absent). */
+  rewards: string[];
   /** Rows in compare.json's method order; a method with no finished eval yet has `evals: []`. */
   rows: TableRowInput[];
+  /** Table 3's rows (rewardRows); empty without rewards. */
+  rewardRows: TableRowInput[];
   /** Every finished cell, in method then seed order. */
   cells: { method: string; seed: number; folder: EvalFolder }[];
   /** Cells (method/seed) whose eval folder is missing: the compare is unfinished. */
@@ -189,34 +193,61 @@ export async function readCompareFolder(dir: string): Promise<CompareFolderEvals
     const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "not found (not a compare folder)" : `malformed JSON (${(err as Error).message})`;
     throw new UserError(`${path}: ${why}`, 1);
   }
-  const obj = raw as { kind?: unknown; methods?: unknown; seeds?: unknown };
+  const obj = raw as { kind?: unknown; methods?: unknown; seeds?: unknown; rewards?: unknown };
   if (obj.kind !== "portraitrl-compare") throw new UserError(`${path}: kind: expected "portraitrl-compare"`, 1);
   if (!Array.isArray(obj.methods) || !obj.methods.every((m) => typeof m === "string" && m.length > 0)) {
     throw new UserError(`${path}: methods: expected an array of method names`, 1);
   }
   if (!Array.isArray(obj.seeds) || !obj.seeds.every((s) => Number.isInteger(s))) throw new UserError(`${path}: seeds: expected an array of integers`, 1);
+  if (obj.rewards !== undefined && !(Array.isArray(obj.rewards) && obj.rewards.every((r) => typeof r === "string"))) {
+    throw new UserError(`${path}: rewards: expected an array of reward names`, 1);
+  }
   const methods = obj.methods as string[];
   const seeds = obj.seeds as number[];
+  const rewards = (obj.rewards ?? []) as string[];
   const cells: CompareFolderEvals["cells"] = [];
   const rows: TableRowInput[] = [];
   const missing: string[] = [];
   for (const method of methods) {
-    const evals: EvalJson[] = [];
-    const sources: string[] = [];
-    for (const seed of seeds) {
-      const evalDir = join(dir, method, `seed${seed}`, "eval");
-      if (!(await isDir(evalDir))) {
-        missing.push(`${method}/seed${seed}`);
-        continue;
-      }
-      const f = await readEvalFolder(evalDir);
-      cells.push({ method, seed, folder: f });
-      evals.push(f.eval);
-      sources.push(relative(resolve(dir), f.dir));
-    }
-    rows.push({ method, evals, sources });
+    const folders = await seedFolders(dir, method, seeds);
+    for (const seed of seeds) if (!folders.has(seed)) missing.push(`${method}/seed${seed}`);
+    for (const [seed, folder] of folders) cells.push({ method, seed, folder });
+    rows.push(rowOf(dir, method, [...folders.values()]));
   }
-  return { methods, seeds, rows, cells, missing };
+  return { methods, seeds, rewards, rows, rewardRows: await rewardRows(dir, seeds, rewards, rows), cells, missing };
+}
+
+/** The finished `<folder>/seed<k>/eval/` of each seed, in seed order. */
+async function seedFolders(dir: string, folder: string, seeds: readonly number[]): Promise<Map<number, EvalFolder>> {
+  const found = new Map<number, EvalFolder>();
+  for (const seed of seeds) {
+    const evalDir = join(dir, folder, `seed${seed}`, "eval");
+    if (await isDir(evalDir)) found.set(seed, await readEvalFolder(evalDir));
+  }
+  return found;
+}
+
+/** A table row from eval folders, with their paths relative to the compare folder. */
+function rowOf(dir: string, method: string, folders: readonly EvalFolder[]): TableRowInput {
+  return { method, evals: folders.map((f) => f.eval), sources: folders.map((f) => relative(resolve(dir), f.dir)) };
+}
+
+/**
+ * Table 3 rows of a compare run with `--rewards`: "- (SFT)" from the sft method, then each reward from
+ * `reward-<name>/seed<k>/eval/`; "ours" falls back to the naspo method when it has no folder of its own.
+ */
+async function rewardRows(dir: string, seeds: readonly number[], names: readonly string[], methodRows: readonly TableRowInput[]): Promise<TableRowInput[]> {
+  if (names.length === 0) return [];
+  const rows: TableRowInput[] = [];
+  const sft = methodRows.find((r) => r.method === "sft");
+  if (sft && sft.evals.length > 0) rows.push({ ...sft, label: REWARD_LABELS.sft! });
+  for (const name of names) {
+    const folders = [...(await seedFolders(dir, `reward-${name}`, seeds)).values()];
+    const fallback = name === "ours" && folders.length === 0 ? methodRows.find((r) => r.method === "naspo") : undefined;
+    if (fallback && fallback.evals.length > 0) rows.push({ ...fallback, method: name, label: REWARD_LABELS.ours! });
+    else if (folders.length > 0) rows.push(rowOf(dir, name, folders));
+  }
+  return rows;
 }
 
 function fmt(cell: TableCell): string {

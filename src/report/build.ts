@@ -7,7 +7,7 @@ import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "../runtime/errors.js";
 import { readEvalFolder, type EvalFolder } from "../eval/folder.js";
-import { buildTable1, buildTable3, readCompareFolder, rowsFromEvalFolders, REWARD_LABELS, type TableRowInput } from "../eval/tables.js";
+import { buildTable1, buildTable3, readCompareFolder, rowsFromEvalFolders } from "../eval/tables.js";
 import { esc, page, type PageSection } from "./html.js";
 import { ImageInliner } from "./images.js";
 import { listGroupEpochs, readGroups, readRunMetrics, type RunMetrics } from "./run-folder.js";
@@ -110,11 +110,10 @@ async function evalSections(dir: string, opts: ReportOptions & Required<Omit<Rep
 
 async function compareSections(dir: string, opts: Required<Omit<ReportOptions, "before">>, inliner: ImageInliner): Promise<PageSection[]> {
   const cmp = await readCompareFolder(dir);
-  const rewardNames = await readRewardNames(dir);
   const table1Rows = cmp.rows.filter((r) => r.evals.length > 0);
   const sections: PageSection[] = [];
   const tables = [tableHtml(buildTable1(table1Rows))];
-  if (rewardNames.length > 0) tables.push(tableHtml(buildTable3(await rewardRows(dir, cmp.seeds, rewardNames, cmp.rows))));
+  if (cmp.rewards.length > 0) tables.push(tableHtml(buildTable3(cmp.rewardRows)));
   if (cmp.missing.length > 0) tables.push(`<p class="note">Not finished yet: ${esc(cmp.missing.join(", "))}.</p>`);
   sections.push({ id: "tables", title: "Results", html: tables.join("\n") });
 
@@ -150,36 +149,6 @@ async function compareSections(dir: string, opts: Required<Omit<ReportOptions, "
   }
   if (grids.length) sections.push({ id: "groups", title: "Per-group rollouts, last epoch (first seed)", html: grids.join("\n") });
   return sections;
-}
-
-async function readRewardNames(dir: string): Promise<string[]> {
-  const raw = JSON.parse(await readFile(join(dir, "compare.json"), "utf8")) as { rewards?: unknown };
-  if (raw.rewards === undefined) return [];
-  if (!Array.isArray(raw.rewards) || !raw.rewards.every((r) => typeof r === "string")) {
-    throw new UserError(`${join(dir, "compare.json")}: rewards: expected an array of reward names`, 1);
-  }
-  return raw.rewards as string[];
-}
-
-/**
- * Table 3 rows of a compare run with `--rewards`: "- (SFT)" from the sft method, then each reward from
- * `reward-<name>/seed<k>/eval/`; "ours" falls back to the naspo method when it has no folder of its own.
- */
-export async function rewardRows(dir: string, seeds: readonly number[], names: readonly string[], methodRows: readonly TableRowInput[]): Promise<TableRowInput[]> {
-  const rows: TableRowInput[] = [];
-  const sft = methodRows.find((r) => r.method === "sft");
-  if (sft && sft.evals.length > 0) rows.push({ ...sft, label: REWARD_LABELS.sft! });
-  for (const name of names) {
-    const folders: EvalFolder[] = [];
-    for (const s of seeds) {
-      const evalDir = join(dir, `reward-${name}`, `seed${s}`, "eval");
-      if (await isDir(evalDir)) folders.push(await readEvalFolder(evalDir));
-    }
-    const fallback = name === "ours" && folders.length === 0 ? methodRows.find((r) => r.method === "naspo") : undefined;
-    if (fallback && fallback.evals.length > 0) rows.push({ ...fallback, method: name, label: REWARD_LABELS.ours! });
-    else if (folders.length > 0) rows.push({ method: name, evals: folders.map((f) => f.eval), sources: folders.map((f) => f.dir) });
-  }
-  return rows;
 }
 
 /** The report's HTML for `dir`. */

@@ -98,7 +98,7 @@ describe("portraitrl sft / sample", () => {
     while (lines() < 3 && !exited) await new Promise((res) => setTimeout(res, 100));
     child.kill("SIGINT");
     const code = await closed;
-    expect(stderr).toMatch(/SIGINT/);
+    expect(stderr).toMatch(/portraitrl: interrupt: finishing the step, then checkpointing/);
     expect(code).toBe(130);
     expect(stderr).toMatch(/interrupted at step \d+/);
     const ckpt = await loadCheckpoint(join(out, "checkpoints", "latest"));

@@ -29,6 +29,7 @@ import { readConfigFile, resolveTrainConfig, TRAIN_PRESETS } from "../../rl/trai
 import { versions } from "../../rl/trainer/run-folder.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 import { optionalInt, requiredInt } from "../int-flag.js";
+import { interruptible } from "../interrupt.js";
 
 interface CompareCliOptions extends JudgeFlags {
   data: string;
@@ -233,23 +234,18 @@ export function registerCompare(program: Command): void {
       manifest.cells[c.name] = { seconds, skipped: done, seconds_total: (old?.cells[c.name]?.seconds_total ?? 0) + seconds, steps };
       await save();
     };
-    let stop = false;
-    const onSigint = (): void => {
-      if (stop) process.exit(130);
-      stop = true;
-      process.stderr.write("portraitrl: interrupt: no new cell starts; the running ones checkpoint and stop (Ctrl-C again to quit now)\n");
-    };
-    process.on("SIGINT", onSigint);
-    try {
-      await runPool(cells, jobs, runCell, () => stop);
-    } finally {
-      process.off("SIGINT", onSigint);
-      await writing;
-    }
-    if (stop) throw new UserError("interrupted; run the same compare again to continue", 130);
+    const interrupted = await interruptible("no new cell starts; the running ones checkpoint and stop", async (stopping) => {
+      try {
+        await runPool(cells, jobs, runCell, stopping);
+      } finally {
+        await writing;
+      }
+      return stopping();
+    });
+    if (interrupted) throw new UserError("interrupted; run the same compare again to continue", 130);
 
     // ---- tables
-    const results = await collectResults(out, rewards);
+    const results = await collectResults(out);
     manifest.table = { table1: results.table1, ...(results.table3 ? { table3: results.table3 } : {}) };
     await writeFileAtomic(resultsPath, `${JSON.stringify(results.json, null, 2)}\n`);
     await writeFileAtomic(join(out, "table.md"), results.markdown);

@@ -3,12 +3,13 @@
  * --ckpt-every K --log-every K --no-ema --resize warn|refuse]`: cold-start SFT of the built-in editing
  * model on the train split (src/sft). The config (defaults ← FILE ← flags) and the whole dataset are
  * validated before any work starts. Re-running with the same RUN resumes from its last checkpoint.
- * SIGINT finishes the current step, checkpoints and exits 130.
+ * SIGINT finishes the current step, checkpoints and exits 130; a second one exits at once.
  */
 import type { Command } from "commander";
 import { loadDataset } from "../../data/index.js";
 import { UserError } from "../../runtime/errors.js";
 import { resolveSftConfig, runSft, TRAINABLE_PRESETS } from "../../sft/index.js";
+import { interruptible } from "../interrupt.js";
 
 interface SftCliOptions {
   data: string;
@@ -73,27 +74,18 @@ export function registerSft(program: Command): void {
     .action(async (o: SftCliOptions) => {
       const config = resolveSftConfig(o.config, flagOverrides(o));
       const records = await loadDataset(o.data, "train");
-      let stopRequested = false;
-      const onSigint = (): void => {
-        stopRequested = true;
-        process.stderr.write("portraitrl: SIGINT: finishing the step and checkpointing (again to abort)\n");
-        process.removeListener("SIGINT", onSigint);
-      };
-      process.on("SIGINT", onSigint);
-      try {
-        const r = await runSft({
+      const r = await interruptible("finishing the step, then checkpointing", (stopping) =>
+        runSft({
           out: o.out,
           config,
           records,
           dataDir: o.data,
           progress: o.progress,
-          shouldStop: () => stopRequested,
+          shouldStop: stopping,
           log: (line) => process.stderr.write(`portraitrl: ${line}\n`),
-        });
-        process.stdout.write(JSON.stringify({ status: r.status, step: r.step, checkpoint: r.checkpoint, loss: r.loss }) + "\n");
-        if (r.status === "interrupted") throw new UserError(`interrupted at step ${r.step}; checkpoint ${r.checkpoint}; re-run the same command to resume`, 130);
-      } finally {
-        process.removeListener("SIGINT", onSigint);
-      }
+        }),
+      );
+      process.stdout.write(JSON.stringify({ status: r.status, step: r.step, checkpoint: r.checkpoint, loss: r.loss }) + "\n");
+      if (r.status === "interrupted") throw new UserError(`interrupted at step ${r.step}; checkpoint ${r.checkpoint}; re-run the same command to resume`, 130);
     });
 }

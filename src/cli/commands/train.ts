@@ -15,6 +15,7 @@ import { ALGORITHM_NAMES } from "../../rl/algorithms.js";
 import { TRAIN_PRESETS, inspectRunFolder, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 import { optionalInt } from "../int-flag.js";
+import { interruptible } from "../interrupt.js";
 
 interface TrainCliOptions extends JudgeFlags {
   algo: string;
@@ -95,33 +96,27 @@ export function registerTrain(program: Command): void {
     const reward = createRewardModel(variant, parts);
 
     // ---- SIGINT: finish the step, checkpoint, exit 130; a second one exits at once
-    let stop = false;
-    const onSigint = (): void => {
-      if (stop) process.exit(130);
-      stop = true;
-      process.stderr.write("portraitrl: interrupt: finishing the current step, then checkpointing (Ctrl-C again to quit now)\n");
-    };
-    process.on("SIGINT", onSigint);
     try {
-      const result = await train({
-        out,
-        config,
-        algorithm,
-        init: { config: ck.config, base, path: `${resolve(o.init)}${initWeights === "ema" ? " (ema)" : ""}` },
-        records,
-        dataDir: resolve(o.data),
-        reward,
-        judgeInfo,
-        run,
-        progress: o.progress,
-        shouldStop: () => stop,
-        log: (line) => process.stderr.write(`${line}\n`),
-      });
+      const result = await interruptible("finishing the current step, then checkpointing", (stopping) =>
+        train({
+          out,
+          config,
+          algorithm,
+          init: { config: ck.config, base, path: `${resolve(o.init)}${initWeights === "ema" ? " (ema)" : ""}` },
+          records,
+          dataDir: resolve(o.data),
+          reward,
+          judgeInfo,
+          run,
+          progress: o.progress,
+          shouldStop: stopping,
+          log: (line) => process.stderr.write(`${line}\n`),
+        }),
+      );
       process.stdout.write(JSON.stringify({ status: result.status, epochs: result.epochs, step: result.step, checkpoint: result.checkpoint, metrics: join(out, "metrics.jsonl") }) + "\n");
       if (result.status === "interrupted") throw new UserError(`interrupted after epoch ${result.epochs}; resume with the same command`, 130);
       if (result.status === "nan-stop") throw new UserError(`stopped: ${config.maxNanSteps} optimizer steps in a row had a NaN loss; the last good checkpoint is ${result.checkpoint ?? "(none)"}`, 1);
     } finally {
-      process.off("SIGINT", onSigint);
       await reward.close();
     }
   });
