@@ -1,25 +1,27 @@
 /**
  * `npm run train:sft`: reproduces the shipped cold-start checkpoint from its seed.
  *   1. the demo benchmark (`portraitrl data synth`, DEMO_BENCHMARK), unless already there;
- *   2. cold-start SFT of the `small` preset (`portraitrl sft`, DEMO_SFT; resumable);
- *   3. export config + base weights to checkpoints/sft-small with checksums;
+ *   2. cold-start SFT of the DEMO_SFT preset (`portraitrl sft`; resumable);
+ *   3. export config + base weights to checkpoints/sft-<preset> with checksums;
  *   4. evaluate it on the held-out test split and record commands, seconds and metrics in
- *      checkpoints/sft-small.training.json.
+ *      checkpoints/sft-<preset>.training.json.
  * Everything runs through the built CLI, so the commands recorded are the commands that ran.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { loadCheckpoint } from "../src/model/index.js";
 import { writeFileAtomic } from "../src/runtime/atomic.js";
+import { UserError } from "../src/runtime/errors.js";
 import { exportCheckpoint } from "../src/demo/shipped.js";
+import { benchmarkIsThere } from "../src/demo/steps.js";
 import { DEMO_BENCHMARK, DEMO_SFT, PACKAGE_ROOT, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS } from "../src/demo/settings.js";
 
 const cli = join(PACKAGE_ROOT, "dist", "cli", "main.js");
 const data = join(PACKAGE_ROOT, "runs", "benchmark");
-const run = join(PACKAGE_ROOT, "runs", "sft-small");
-const evalDir = join(PACKAGE_ROOT, "runs", "sft-small-eval");
+const run = join(PACKAGE_ROOT, "runs", `sft-${DEMO_SFT.preset}`);
+const evalDir = join(PACKAGE_ROOT, "runs", `sft-${DEMO_SFT.preset}-eval`);
 
 function portraitrl(args: string[]): { command: string; seconds: number } {
   const command = `portraitrl ${args.join(" ")}`;
@@ -31,7 +33,17 @@ function portraitrl(args: string[]): { command: string; seconds: number } {
 }
 
 const b = DEMO_BENCHMARK;
-const synth = existsSync(join(data, "dataset.json"))
+function benchmarkReady(): boolean {
+  try {
+    return benchmarkIsThere(data, DEMO_BENCHMARK);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    process.stderr.write(`train:sft: ${e.message}\n`);
+    process.exit(e.exitCode);
+  }
+}
+
+const synth = benchmarkReady()
   ? null
   : portraitrl(["data", "synth", "--out", data, "--identities", `${b.identities}`, "--per-identity", `${b.perIdentity}`,
       "--test-identities", `${b.testIdentities}`, "--size", `${b.size}`, "--seed", `${b.seed}`]);

@@ -44,3 +44,26 @@ export function evalIsCurrent(evalDir: string, ckpt: string): boolean {
   const recorded = (JSON.parse(readFileSync(file, "utf8")) as { checkpoint_sha256?: string }).checkpoint_sha256;
   return recorded === checkpointHash(ckpt);
 }
+
+/**
+ * True when DIR holds a benchmark (`dataset.json`), false when it does not; a benchmark synthesised with
+ * other settings is refused with one line naming the first field that differs (it would not match the
+ * shipped checkpoint).
+ */
+export function benchmarkIsThere(dir: string, expected: Readonly<Record<string, number>>): boolean {
+  const file = join(dir, "dataset.json");
+  if (!existsSync(file)) return false;
+  let config: Record<string, unknown> | undefined;
+  try {
+    config = (JSON.parse(readFileSync(file, "utf8")) as { config?: Record<string, unknown> }).config;
+  } catch {
+    throw new UserError(`${file}: not valid JSON; delete ${dir} to synthesise the benchmark again`, 1);
+  }
+  for (const [field, want] of Object.entries(expected)) {
+    const got = config?.[field];
+    if (got !== want) {
+      throw new UserError(`${file}: config.${field} is ${JSON.stringify(got)} but the shipped checkpoint needs ${want}; delete ${dir} to synthesise it again`, 2);
+    }
+  }
+  return true;
+}

@@ -7,11 +7,17 @@
 import { meanEstimate } from "./bootstrap.js";
 import { METRIC_NAMES, type MetricName, type MetricSummary, type MetricsBlock, type SampleScores } from "./format.js";
 
+/** One sample's value of a metric (copy-paste as 0/1), or null when it has none. */
+export function metricValue(s: SampleScores, metric: MetricName): number | null {
+  const v = metric === "copy_paste_rate" ? (s.copy_paste === null ? null : s.copy_paste ? 1 : 0) : s[metric];
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
 function valuesOf(samples: readonly SampleScores[], metric: MetricName): number[] {
   const out: number[] = [];
   for (const s of samples) {
-    const v = metric === "copy_paste_rate" ? (s.copy_paste === null ? null : s.copy_paste ? 1 : 0) : s[metric];
-    if (typeof v === "number" && Number.isFinite(v)) out.push(v);
+    const v = metricValue(s, metric);
+    if (v !== null) out.push(v);
   }
   return out;
 }

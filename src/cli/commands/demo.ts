@@ -6,14 +6,14 @@
  * grids. Every step is a `portraitrl` command and is reused when its result is there already.
  */
 import type { Command } from "commander";
-import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEMO_BENCHMARK, DEMO_RL, DEMO_RL_CONFIG, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS } from "../../demo/settings.js";
 import { loadShippedCheckpoint } from "../../demo/shipped.js";
-import { evalIsCurrent, runCli, skipped, type StepLog } from "../../demo/steps.js";
+import { benchmarkIsThere, evalIsCurrent, runCli, skipped, type StepLog } from "../../demo/steps.js";
 import { readEvalFolder } from "../../eval/folder.js";
+import { pairedDifferences, pairedLines } from "../../eval/paired.js";
 import { buildTable1, rowsFromEvalFolders, tableToMarkdown, tableToTerminal } from "../../eval/tables.js";
 import { writeReport } from "../../report/build.js";
 import { optionalInt } from "../int-flag.js";
@@ -53,7 +53,7 @@ export function registerDemo(program: Command): void {
       const b = DEMO_BENCHMARK;
       const synth = ["data", "synth", "--out", data, "--identities", `${b.identities}`, "--per-identity", `${b.perIdentity}`,
         "--test-identities", `${b.testIdentities}`, "--size", `${b.size}`, "--seed", `${b.seed}`];
-      steps.push(existsSync(join(data, "dataset.json")) ? skipped(`portraitrl ${synth.join(" ")}`) : runCli(CLI_ENTRY, synth));
+      steps.push(benchmarkIsThere(data, DEMO_BENCHMARK) ? skipped(`portraitrl ${synth.join(" ")}`) : runCli(CLI_ENTRY, synth));
 
       const sftEval = ["eval", "--ckpt", SHIPPED_SFT_DIR, "--out", evalSft, "--method", "sft", ...evalArgs, "--overwrite"];
       steps.push(evalIsCurrent(evalSft, SHIPPED_SFT_DIR) ? skipped(`portraitrl ${sftEval.join(" ")}`) : runCli(CLI_ENTRY, sftEval));
@@ -68,11 +68,13 @@ export function registerDemo(program: Command): void {
 
       const folders = [await readEvalFolder(evalSft), await readEvalFolder(evalRl)];
       const table = buildTable1(rowsFromEvalFolders(folders, work));
+      const paired = pairedDifferences(folders[0]!.samples, folders[1]!.samples);
+      const pairedText = [`${DEMO_RL.algorithm} − sft on the same test records (mean, paired bootstrap 95% CI, seed 0):`, ...pairedLines(paired)];
       const report = await writeReport(evalRl, { before: evalSft, out: join(work, "report.html") });
-      await writeFile(join(work, "table.md"), tableToMarkdown(table));
+      await writeFile(join(work, "table.md"), `${tableToMarkdown(table)}\n${pairedText.map((l, i) => (i === 0 ? l : `- ${l}`)).join("\n")}\n`);
       const seconds = (performance.now() - t0) / 1000;
-      await writeFile(join(work, "demo.json"), `${JSON.stringify({ steps, seconds, table }, null, 2)}\n`);
-      process.stdout.write(`\n${tableToTerminal(table, { color: process.stdout.isTTY })}\n`);
+      await writeFile(join(work, "demo.json"), `${JSON.stringify({ steps, seconds, table, paired }, null, 2)}\n`);
+      process.stdout.write(`\n${tableToTerminal(table, { color: process.stdout.isTTY })}\n\n${pairedText.join("\n  ")}\n`);
       process.stdout.write(`\ndemo finished in ${(seconds / 60).toFixed(1)} min; report: ${report}\n`);
     });
 }

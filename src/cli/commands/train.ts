@@ -1,5 +1,5 @@
 /**
- * `portraitrl train --algo A --data DIR --init SFT_CKPT --out RUN [--preset paper|cpu|tiny] [--config FILE.yaml]
+ * `portraitrl train --algo A --data DIR --init SFT_CKPT --out RUN [--preset paper|cpu|cpu-tiny|tiny] [--config FILE.yaml]
  *  [--epochs N --seed S --judge-url ...]`: RL post-training of a LoRA on top of the SFT checkpoint's base
  * weights. Everything is validated before anything is written; an existing RUN of the same config is
  * resumed from its latest checkpoint. SIGINT finishes the epoch's update (or abandons its rollouts),

@@ -1,5 +1,5 @@
 /**
- * The RL training configuration: presets (`paper`, `cpu`, `tiny`), a YAML override file and command-line
+ * The RL training configuration: presets (`paper`, `cpu`, `cpu-tiny`, `tiny`), a YAML override file and command-line
  * flags, merged in that order and validated with zod. Errors are one line (source, field, what) and exit 2.
  *
  * - paper: the paper's settings (G = 8, 48 groups per epoch, 60 epochs, LoRA r 64 / α 128 on the
@@ -7,6 +7,9 @@
  * - cpu: sized for the `small` model on two CPU cores (bench/rl.ts measures it): 2 of the 6 sampler
  *   timesteps trained per sample (`int(6·0.34)`; the update, not the rollout, dominated an epoch at 5 of 6)
  *   and per-group training noise (row-noise.ts), for every algorithm alike.
+ * - cpu-tiny: the `tiny` model (16 px) on two CPU cores, the preset of `portraitrl demo`: the cpu
+ *   preset's sampling and update, 16 groups per epoch (an epoch is about 5 s, so a run sees several
+ *   thousand prompts) and lr 5e-4.
  * - tiny: the `tiny` model, for tests.
  */
 import { readFileSync } from "node:fs";
@@ -16,7 +19,7 @@ import { UserError } from "../../runtime/errors.js";
 import { LoraConfigSchema } from "../../model/lora.js";
 import { ALGORITHM_NAMES, resolveAlgorithm, type ResolvedAlgorithm } from "../algorithms.js";
 
-export const TRAIN_PRESETS = ["paper", "cpu", "tiny"] as const;
+export const TRAIN_PRESETS = ["paper", "cpu", "cpu-tiny", "tiny"] as const;
 export type TrainPreset = (typeof TRAIN_PRESETS)[number];
 
 const posInt = z.number().int().positive();
@@ -87,6 +90,27 @@ export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
 const ADAMW_NFT = { lr: 3e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1 };
 
+const CPU: Omit<TrainConfig, "algorithm" | "algo"> = {
+  preset: "cpu",
+  modelPreset: "small",
+  lora: { rank: 16, alpha: 32, targets: "flow-grpo" },
+  groupSize: 8,
+  groupsPerEpoch: 8,
+  epochs: 8,
+  sampling: { steps: 6, solver: "euler", shift: "tokens", timestepFraction: 0.34, trainNoise: "per-group" },
+  optimizer: { ...ADAMW_NFT, lr: 1e-3 },
+  stepsPerEpoch: 2,
+  microBatch: 32,
+  rolloutBatch: 32,
+  reward: { variant: "ours", wDp: 0.5 },
+  evalEma: { cap: 0.9, interval: 1 },
+  checkpointEvery: 2,
+  keepCheckpoints: 2,
+  groupsEvery: 2,
+  maxNanSteps: 3,
+  seed: 0,
+};
+
 const PRESETS: Record<TrainPreset, Omit<TrainConfig, "algorithm" | "algo">> = {
   paper: {
     preset: "paper",
@@ -108,25 +132,16 @@ const PRESETS: Record<TrainPreset, Omit<TrainConfig, "algorithm" | "algo">> = {
     maxNanSteps: 3,
     seed: 0,
   },
-  cpu: {
-    preset: "cpu",
-    modelPreset: "small",
-    lora: { rank: 16, alpha: 32, targets: "flow-grpo" },
-    groupSize: 8,
-    groupsPerEpoch: 8,
-    epochs: 8,
-    sampling: { steps: 6, solver: "euler", shift: "tokens", timestepFraction: 0.34, trainNoise: "per-group" },
-    optimizer: { ...ADAMW_NFT, lr: 1e-3 },
-    stepsPerEpoch: 2,
-    microBatch: 32,
-    rolloutBatch: 32,
-    reward: { variant: "ours", wDp: 0.5 },
-    evalEma: { cap: 0.9, interval: 1 },
-    checkpointEvery: 2,
-    keepCheckpoints: 2,
-    groupsEvery: 2,
-    maxNanSteps: 3,
-    seed: 0,
+  cpu: CPU,
+  "cpu-tiny": {
+    ...CPU,
+    preset: "cpu-tiny",
+    modelPreset: "tiny",
+    groupsPerEpoch: 16,
+    epochs: 60,
+    optimizer: { ...ADAMW_NFT, lr: 5e-4 },
+    checkpointEvery: 5,
+    groupsEvery: 5,
   },
   tiny: {
     preset: "tiny",
