@@ -10,7 +10,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { loadDataset, splitFile, SPLITS, type DatasetRecord, type Split } from "../data/index.js";
-import { loadCheckpoint } from "../model/index.js";
+import { chooseBaseWeights, loadCheckpoint, type BaseWeightChoice } from "../model/index.js";
 import { buildJudge, checkJudgeConfig, type JudgeConfig } from "../reward/judge-config.js";
 import { DEFAULT_PROMPT_DIR, loadTemplates } from "../reward/prompts.js";
 import { UserError } from "../runtime/errors.js";
@@ -44,6 +44,8 @@ export interface RunEvalOptions {
   /** Image side for the checkpoint-free editors (default: the records' size); a checkpoint uses its own. */
   size?: number;
   overwrite?: boolean;
+  /** The base weights of an SFT checkpoint with an EMA (default "ema", as `train --init`); chooseBaseWeights. */
+  weights?: BaseWeightChoice;
   /** Progress and notices (default: stderr). */
   log?: (line: string) => void;
 }
@@ -101,6 +103,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalFolder> {
   let size: number;
   let dispose = (): void => {};
   let checkpointSha = "";
+  let checkpointLabel = ckptDir ?? "";
   if (o.editor.kind === "checkpoint" && ckptDir) {
     const given = o.editor.ckpt;
     const ckpt = await loadCheckpoint(ckptDir).catch((e: unknown) => {
@@ -110,8 +113,13 @@ export async function runEval(o: RunEvalOptions): Promise<EvalFolder> {
     if (c.textEncoder !== "builtin" || c.latentDownsample !== 1 || c.latentChannels !== 3) {
       throw new UserError(`--ckpt ${given}: preset ${c.preset} is not a pixel-space RGB model with the built-in text encoder; it cannot edit these images`);
     }
+    const chosen = chooseBaseWeights(ckpt, o.weights ?? "ema");
+    if (chosen.ema) {
+      checkpointLabel = `${ckptDir} (ema)`;
+      log(`portraitrl eval: ${given} is an SFT checkpoint with an EMA; sampling the EMA weights (--weights base for the others)`);
+    }
     await initJax();
-    const ed = checkpointEditor(ckpt, { seed, steps, ...(o.batchSize ? { batchSize: o.batchSize } : {}) });
+    const ed = checkpointEditor({ ...ckpt, base: chosen.base }, { seed, steps, ...(o.batchSize ? { batchSize: o.batchSize } : {}) });
     editor = ed;
     dispose = () => ed.dispose();
     size = c.imageSize;
@@ -141,7 +149,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalFolder> {
     });
     const meta: EvalMeta = {
       method: o.method ?? (o.editor.kind === "checkpoint" ? "checkpoint" : o.editor.kind),
-      checkpoint: ckptDir ?? "",
+      checkpoint: checkpointLabel,
       checkpoint_sha256: checkpointSha,
       split,
       seed,

@@ -172,3 +172,17 @@ export async function loadCheckpoint(dir: string, opts: { expectConfig?: ModelCo
   if (files["state.json"]) state = JSON.parse(Buffer.from(await readChecked(dir, "state.json", meta("state.json"))).toString("utf8"));
   return { config, lora, base, ...(loraWeights ? { loraWeights } : {}), extra, state };
 }
+
+/** Which weights of a checkpoint a run starts from and an eval samples (`--init-weights`, `--weights`). */
+export const BASE_WEIGHT_CHOICES = ["ema", "base"] as const;
+export type BaseWeightChoice = (typeof BASE_WEIGHT_CHOICES)[number];
+
+/**
+ * The base weights to use: the SFT EMA (`extra.ema`) when asked for and present, else the base weights.
+ * `ema` says which it was. `train --init` and `eval --ckpt` both choose through this, so an SFT row and
+ * the RL runs started from the same checkpoint see the same weights.
+ */
+export function chooseBaseWeights(ck: LoadedCheckpoint, which: BaseWeightChoice): { base: Float32Array; ema: boolean } {
+  const ema = which === "ema" && ck.extra.ema !== undefined;
+  return { base: ema ? ck.extra.ema! : ck.base, ema };
+}

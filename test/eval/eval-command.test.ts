@@ -83,6 +83,38 @@ describe("portraitrl eval (CLI)", () => {
     expect(e.method).toBe("copy-reference");
   });
 
+  it("an SFT checkpoint with an EMA: samples the EMA, as `train --init` starts from, unless --weights base", async () => {
+    const cfg = presetConfig("small");
+    const model = buildModel(cfg);
+    const withEma = join(root, "ckpt-ema");
+    await saveCheckpoint(withEma, { config: cfg, base: model.initBase(0), extra: { ema: model.initBase(1) } });
+    const emaAsBase = join(root, "ckpt-ema-as-base");
+    await saveCheckpoint(emaAsBase, { config: cfg, base: model.initBase(1) });
+    const images = async (dir: string): Promise<Buffer[]> => {
+      const names = (await readdir(join(dir, "images"))).sort();
+      return Promise.all(names.map((n) => readFile(join(dir, "images", n))));
+    };
+    const evalOf = async (name: string, ...args: string[]) => {
+      const out = join(root, name);
+      const r = run("--data", data, "--out", out, "--seed", "2", ...args);
+      expect(r.status, r.stderr).toBe(0);
+      return { eval: (await readEvalFolder(out)).eval, images: await images(out), stderr: r.stderr };
+    };
+    const ema = await evalOf("w-ema", "--ckpt", withEma);
+    const reference = await evalOf("w-ref", "--ckpt", emaAsBase);
+    const base = await evalOf("w-base", "--ckpt", withEma, "--weights", "base");
+    const plain = await evalOf("w-plain", "--ckpt", ckpt);
+    expect(ema.images).toEqual(reference.images);
+    expect(base.images).toEqual(plain.images);
+    expect(ema.images).not.toEqual(base.images);
+    expect(ema.eval.checkpoint).toBe(`${withEma} (ema)`);
+    expect(ema.stderr).toMatch(/sampling the EMA weights \(--weights base for the others\)/);
+    expect(base.eval.checkpoint).toBe(withEma);
+    const bad = run("--ckpt", withEma, "--data", data, "--out", join(root, "w-bad"), "--weights", "last");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/^portraitrl: --weights "last": expected ema or base$/);
+  }, 120_000);
+
   it("bad input: one line, exit 2, nothing written", async () => {
     const broken = (await writeTinyDino(join(root, "broken"))).dir;
     await unlink(join(broken, "onnx", "model.onnx"));

@@ -10,9 +10,11 @@ import { runEval, type EditorChoice } from "../../eval/run-eval.js";
 import { UserError } from "../../runtime/errors.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 import { optionalInt, requiredInt } from "../int-flag.js";
+import { baseWeightChoice } from "../weights-flag.js";
 
 interface EvalCliOptions extends JudgeFlags {
   ckpt?: string;
+  weights: string;
   editor: string;
   data: string;
   split: string;
@@ -44,6 +46,7 @@ export function registerEval(program: Command): void {
     .command("eval")
     .description("generate one image per record of a split and write an eval folder: judge DP/PF, ground truth (synthetic data), CLIP-I/DINO-I/CLIP-T, each with mean and bootstrap 95% CI")
     .option("--ckpt <dir>", "model checkpoint folder")
+    .option("--weights <which>", "which base weights of --ckpt: ema (when it is an SFT checkpoint with an EMA, as `train --init` starts from) or base", "ema")
     .option("--editor <kind>", "checkpoint | copy-reference | oracle-target (the last two need no --ckpt)", "checkpoint")
     .requiredOption("--data <dir>", "dataset folder (DESIGN §7)")
     .option("--split <split>", "train or test", "test")
@@ -59,6 +62,7 @@ export function registerEval(program: Command): void {
     .option("--overwrite", "replace an existing --out folder");
   addJudgeOptions(cmd).action(async (o: EvalCliOptions) => {
     const editor = editorChoice(o);
+    const weights = baseWeightChoice("--weights", o.weights);
     const out = resolve(o.out);
     const samples = optionalInt("--samples", o.samples, 1);
     const size = optionalInt("--size", o.size, 1);
@@ -77,6 +81,7 @@ export function registerEval(program: Command): void {
       batchSize: requiredInt("--batch-size", o.batchSize, 1),
       ...(size !== undefined ? { size } : {}),
       overwrite: o.overwrite === true,
+      weights,
     }).then((folder) => {
       const m = folder.eval.metrics;
       const fmt = (k: keyof typeof m) => (m[k].mean === null ? "null" : m[k].mean!.toFixed(4));

@@ -8,7 +8,7 @@
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadDataset } from "../../data/index.js";
-import { loadCheckpoint } from "../../model/index.js";
+import { chooseBaseWeights, loadCheckpoint } from "../../model/index.js";
 import { UserError } from "../../runtime/errors.js";
 import { buildJudge, checkJudgeConfig, createRewardModel, createSyntheticEmbedder, parseRewardVariant, type RewardParts } from "../../reward/index.js";
 import { ALGORITHM_NAMES } from "../../rl/algorithms.js";
@@ -16,6 +16,7 @@ import { TRAIN_PRESETS, inspectRunFolder, readConfigFile, resolveTrainConfig, ru
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 import { optionalInt } from "../int-flag.js";
 import { interruptible } from "../interrupt.js";
+import { baseWeightChoice } from "../weights-flag.js";
 
 interface TrainCliOptions extends JudgeFlags {
   algo: string;
@@ -66,15 +67,14 @@ export function registerTrain(program: Command): void {
       ...(groupsPerEpoch !== undefined ? { groupsPerEpoch } : {}),
       ...(o.reward !== undefined ? { reward: o.reward } : {}),
     });
-    if (o.initWeights !== "ema" && o.initWeights !== "base") throw new UserError(`--init-weights ${JSON.stringify(o.initWeights)}: expected ema or base`, 2);
+    const initWeights = baseWeightChoice("--init-weights", o.initWeights);
     const out = resolve(o.out);
     const judgeCfg = judgeConfigFrom(o, runPaths.judgeCache(out));
     const variant = config.reward.variant;
     const needsJudge = variant === "ours" || variant === "dual-pd";
     if (needsJudge && judgeCfg.urls.length > 0) checkJudgeConfig(judgeCfg, false, o.data);
     const ck = await loadCheckpoint(o.init, { expectPreset: config.modelPreset });
-    const initWeights = o.initWeights === "ema" && ck.extra.ema ? "ema" : "base";
-    const base = initWeights === "ema" ? ck.extra.ema! : ck.base;
+    const { base, ema } = chooseBaseWeights(ck, initWeights);
     const records = await loadDataset(o.data, "train");
     const run = await inspectRunFolder(out, config);
 
@@ -102,7 +102,7 @@ export function registerTrain(program: Command): void {
           out,
           config,
           algorithm,
-          init: { config: ck.config, base, path: `${resolve(o.init)}${initWeights === "ema" ? " (ema)" : ""}` },
+          init: { config: ck.config, base, path: `${resolve(o.init)}${ema ? " (ema)" : ""}` },
           records,
           dataDir: resolve(o.data),
           reward,
