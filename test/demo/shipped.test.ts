@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { cpSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { initJax } from "../../src/runtime/jax.js";
@@ -58,8 +58,9 @@ describe("the shipped cold-start checkpoint", () => {
     expect(e1.exitCode).toBe(1);
 
     const missing = shippedCopy();
-    const e2 = await rejection(loadShippedCheckpoint(join(missing.dir, "..", "elsewhere"), missing.sums));
-    expect(e2.message).toMatch(/elsewhere\/config\.json: missing from the shipped checkpoint/);
+    rmSync(join(missing.dir, "model.safetensors"));
+    const e2 = await rejection(loadShippedCheckpoint(missing.dir, missing.sums));
+    expect(e2.message).toMatch(/sft\/model\.safetensors: missing from the shipped checkpoint \(restore it with/);
 
     const noSums = shippedCopy();
     const e3 = await rejection(loadShippedCheckpoint(noSums.dir, `${noSums.sums}.gone`));
@@ -71,7 +72,6 @@ describe("benchmarkIsThere", () => {
   const want = { identities: 3, perIdentity: 2, size: 16 };
   const folder = (config: unknown): string => {
     const dir = mkdtempSync(join(tmpdir(), "prl-bench-"));
-    mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "dataset.json"), typeof config === "string" ? config : JSON.stringify({ config }));
     return dir;
   };
