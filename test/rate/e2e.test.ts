@@ -13,7 +13,7 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { samplesFor, tempDir, writeEvalFolder } from "./fixtures.js";
 
-const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = process.env.PORTRAITRL_CHROMIUM ?? "/usr/bin/chromium";
 const ROOT = resolve(import.meta.dirname, "../..");
 const METHODS = ["sft-hidden", "naspo-secret"];
 
@@ -71,7 +71,7 @@ describe("rate: the page in headless Chromium", () => {
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)`);
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: npm test installs it (scripts/test-setup.ts)`);
     root = await tempDir("rate-e2e-");
     dirs = [
       await writeEvalFolder(join(root, METHODS[0]!), METHODS[0]!, samplesFor(0, 3)),
