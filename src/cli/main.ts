@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
 import { registerCommands } from "./commands/index.js";
+import { exitWithParent } from "../runtime/lifeline.js";
 import { UserError } from "../runtime/errors.js";
 
 const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
@@ -31,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+exitWithParent();
 main(process.argv).then(
   (code) => process.exit(code),
   (err: unknown) => {

@@ -5,7 +5,7 @@
  * rows {"prompt", "image", ...}) load too. Everything is validated before anything is returned: a bad
  * dataset raises a DatasetError listing one line per problem (file:line, field, what) and a count.
  */
-import { access, readFile } from "node:fs/promises";
+import { access, readFile, realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import sharp from "sharp";
 import { UserError } from "../runtime/errors.js";
@@ -54,7 +54,9 @@ export type DatasetFormat = "portraitrl" | "edit-r1";
 export async function splitFile(dir: string, split: Split): Promise<{ file: string; format: DatasetFormat } | null> {
   for (const [name, format] of [[`${split}.jsonl`, "portraitrl"], [`${split}_metadata.jsonl`, "edit-r1"]] as const) {
     const file = join(dir, name);
-    if (await exists(file)) return { file, format };
+    if (!(await exists(file))) continue;
+    if (!(await stat(file)).isFile()) throw new UserError(`${file}: is not a file (expected one JSON record per line)`, 1);
+    return { file, format };
   }
   return null;
 }
@@ -185,11 +187,23 @@ async function parseSplit(dir: string, file: string, format: DatasetFormat): Pro
   return { records, problems };
 }
 
-async function checkImage(path: string): Promise<string | null> {
+/**
+ * The largest image side the loader takes. Other sizes are resized to the model's (README "Your own
+ * data"); this bounds what is decoded for that: above the 1568 px side of FLUX.1 Kontext's largest
+ * preferred bucket (anchors-evaluation §4.5), which the paper's editor resizes its inputs to, and
+ * twice the `flux-kontext-dev` preset's 1024 px. A larger image is refused, never silently shrunk.
+ */
+export const MAX_IMAGE_SIDE = 2048;
+
+async function checkImage(path: string, realDir: string): Promise<string | null> {
   if (!(await exists(path))) return "file does not exist";
+  const real = await realpath(path);
+  const rel = relative(realDir, real);
+  if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return `is a link to ${real}, which is outside the dataset folder`;
   try {
     const m = await sharp(path).metadata();
     if (!m.width || !m.height) return "not an image (no dimensions)";
+    if (Math.max(m.width, m.height) > MAX_IMAGE_SIDE) return `image is ${m.width}x${m.height}, larger than the ${MAX_IMAGE_SIDE}x${MAX_IMAGE_SIDE} the loader takes (it resizes to the model's size); downscale it first`;
     return null;
   } catch {
     return "not an image sharp can decode";
@@ -240,10 +254,11 @@ export async function validateDataset(dir: string, opts: ValidateOptions = {}): 
         checks.push({ rec, field: sf.format === "portraitrl" ? "reference_image" : "image", path: rec.referenceImage });
         if (rec.targetImage) checks.push({ rec, field: "target_image", path: rec.targetImage });
       }
+      const realDir = await realpath(dir);
       const cache = new Map<string, Promise<string | null>>();
       const results = await Promise.all(checks.map((c) => {
         let p = cache.get(c.path);
-        if (!p) cache.set(c.path, (p = checkImage(c.path)));
+        if (!p) cache.set(c.path, (p = checkImage(c.path, realDir)));
         return p;
       }));
       results.forEach((why, i) => {

@@ -8,10 +8,11 @@
  * half-written one.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { mkdir, readFile, readdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { readFile, readdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../runtime/atomic.js";
+import { createRunFolder, removeLeftovers } from "../runtime/run-folder-create.js";
 import { UserError } from "../runtime/errors.js";
 import type { ModelConfig } from "../model/index.js";
 import type { SftConfig } from "./config.js";
@@ -66,7 +67,8 @@ export interface SftRunStatus {
 
 /**
  * Check RUN before anything is written. A folder that is not an SFT run, or a run with another
- * config (any field but `steps`, which may grow to extend a run), is refused (exit 2) and untouched.
+ * config (any field but `steps`, which may grow to extend a run), is refused (exit 2) and untouched,
+ * unless it never reached its first checkpoint: then it is started again (`existing: false`).
  */
 export async function inspectSftRun(run: string, config: SftConfig): Promise<SftRunStatus> {
   if (!existsSync(run)) return { resumeFrom: null, existing: false };
@@ -83,19 +85,23 @@ export async function inspectSftRun(run: string, config: SftConfig): Promise<Sft
     throw new UserError(`${file}: unreadable (${(e as Error).message.split("\n")[0]})`, 2);
   }
   if (stored.kind !== SFT_RUN_KIND) throw new UserError(`${file}: kind is ${JSON.stringify(stored.kind)}, not a ${SFT_RUN_KIND} run`, 2);
-  const diff = firstDifference({ ...stored.config, steps: 0 }, { ...config, steps: 0 });
-  if (diff !== null) throw new UserError(`${file}: resume refused: config field ${diff} differs from this command's`, 2);
   const resumeFrom = await readlink(sftPaths.latest(run)).then(
     (target) => join(sftPaths.checkpoints(run), target),
     () => null,
   );
+  const diff = firstDifference({ ...stored.config, steps: 0 }, { ...config, steps: 0 });
+  if (diff !== null && resumeFrom === null) return { resumeFrom: null, existing: false }; // never checkpointed: start again
+  if (diff !== null) throw new UserError(`${file}: resume refused: config field ${diff} differs from this command's`, 2);
   return { resumeFrom, existing: true };
 }
 
-/** Create RUN with its config.json (when new) and clear leftovers of an interrupted checkpoint write. */
+/**
+ * Create RUN atomically with its config.json (when new, or replacing a run that never checkpointed) and
+ * clear leftovers of interrupted writes. Call it holding the run lock.
+ */
 export async function openSftRun(run: string, file: SftRunFile, status: SftRunStatus): Promise<void> {
-  await mkdir(sftPaths.checkpoints(run), { recursive: true });
-  if (!status.existing) await writeFileAtomic(sftPaths.config(run), JSON.stringify(file, null, 2) + "\n");
+  if (!status.existing) await createRunFolder(run, { "config.json": JSON.stringify(file, null, 2) + "\n" }, ["checkpoints"]);
+  for (const f of [sftPaths.config(run), sftPaths.metrics(run)]) await removeLeftovers(f);
   for (const e of await readdir(sftPaths.checkpoints(run))) {
     if (e.startsWith(".")) await rm(join(sftPaths.checkpoints(run), e), { recursive: true, force: true });
   }

@@ -12,6 +12,7 @@ import { buildModel, loadCheckpoint, saveCheckpoint } from "../model/index.js";
 import type { DatasetRecord } from "../data/index.js";
 import { initJax, np, type JaxArray } from "../runtime/jax.js";
 import { UserError } from "../runtime/errors.js";
+import { checkFitsInMemory } from "../runtime/memory-bound.js";
 import { fromFloat32, peekFloat32 } from "../runtime/refs.js";
 import { initTrainState, makeTrainStep, type TrainState } from "../runtime/train-step.js";
 import { BatchMaker, streamSeed, type HostBatch } from "./batch.js";
@@ -97,6 +98,7 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
   const W = modelConfig.textMaxWords;
 
   // ---- everything that can fail on bad input, before any work or any write
+  checkFitsInMemory(`--batch ${config.batchSize}`, config.batchSize, "samples in one batch", 3 * 4 * N * P, `its target, noise and reference tokens, float32`);
   const status = await inspectSftRun(out, config);
   const examples = await prepareExamples(o.records, modelConfig, config.resize);
   const resumed = status.resumeFrom ? await loadCheckpoint(status.resumeFrom, { expectConfig: modelConfig }) : null;

@@ -50,9 +50,23 @@ function num(flag: string, text: string, integer: boolean, min: number): number 
   return n;
 }
 
+/** Flags only the OpenAI-compatible judge reads (the offline synthetic judge takes --levels only). */
+const SERVER_ONLY = new Set(["judgeModel", "prompts", "topLogprobs", "minMass", "judgeConcurrency", "judgeTimeout", "judgeRetries", "judgeApiKeyEnv", "judgeTextFallback", "judgeMinSide", "cache"]);
+
+/** A judge-server flag given without --judge-url would be ignored silently: refuse it (exit 2). */
+function refuseServerFlagsWithoutUrl(cmd: Command): void {
+  if ((cmd.getOptionValue("judgeUrl") as string[]).length > 0) return;
+  const given = cmd.options.find((opt) => {
+    const key = opt.attributeName();
+    return SERVER_ONLY.has(key) && cmd.getOptionValueSource(key) === "cli" && (cmd.getOptionValue(key) === false) === opt.negate;
+  });
+  if (given) throw new UserError(`${given.long}: only used with --judge-url (without it the offline synthetic judge scores, and it does not read ${given.long})`, 2);
+}
+
 /** The judge flags, shared by every command that judges (train, eval). */
 export function addJudgeOptions(cmd: Command): Command {
   return cmd
+    .hook("preAction", (c) => refuseServerFlagsWithoutUrl(c))
     .option("--judge-url <url>", "OpenAI-compatible base URL, e.g. http://localhost:8000/v1 (repeat for several servers in rotation)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option("--judge-model <name>", "model name the server serves (required with --judge-url)")
     .option("--levels <levels>", "score levels, single digits: '0-4' or '0,1,2,3,4'", "0-4")

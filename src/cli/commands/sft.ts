@@ -5,9 +5,11 @@
  * validated before any work starts. Re-running with the same RUN resumes from its last checkpoint.
  * SIGINT finishes the current step, checkpoints and exits 130; a second one exits at once.
  */
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { loadDataset } from "../../data/index.js";
 import { UserError } from "../../runtime/errors.js";
+import { withRunLock } from "../../runtime/run-lock.js";
 import { resolveSftConfig, runSft, TRAINABLE_PRESETS } from "../../sft/index.js";
 import { interruptible } from "../interrupt.js";
 
@@ -74,7 +76,7 @@ export function registerSft(program: Command): void {
     .action(async (o: SftCliOptions) => {
       const config = resolveSftConfig(o.config, flagOverrides(o));
       const records = await loadDataset(o.data, "train");
-      const r = await interruptible("finishing the step, then checkpointing", (stopping) =>
+      const r = await withRunLock(resolve(o.out), "--out", () => interruptible("finishing the step, then checkpointing", (stopping) =>
         runSft({
           out: o.out,
           config,
@@ -84,7 +86,7 @@ export function registerSft(program: Command): void {
           shouldStop: stopping,
           log: (line) => process.stderr.write(`portraitrl: ${line}\n`),
         }),
-      );
+      ));
       process.stdout.write(JSON.stringify({ status: r.status, step: r.step, checkpoint: r.checkpoint, loss: r.loss }) + "\n");
       if (r.status === "interrupted") throw new UserError(`interrupted at step ${r.step}; checkpoint ${r.checkpoint}; re-run the same command to resume`, 130);
     });

@@ -8,8 +8,10 @@
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadDataset } from "../../data/index.js";
-import { chooseBaseWeights, loadCheckpoint } from "../../model/index.js";
+import { chooseBaseWeights, loadCheckpoint, tokenDim, tokensPerImage } from "../../model/index.js";
 import { UserError } from "../../runtime/errors.js";
+import { checkFitsInMemory } from "../../runtime/memory-bound.js";
+import { withRunLock } from "../../runtime/run-lock.js";
 import { buildJudge, checkJudgeConfig, createRewardModel, createSyntheticEmbedder, parseRewardVariant, type RewardParts } from "../../reward/index.js";
 import { ALGORITHM_NAMES } from "../../rl/algorithms.js";
 import { TRAIN_PRESETS, inspectRunFolder, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
@@ -75,49 +77,54 @@ export function registerTrain(program: Command): void {
     if (needsJudge && judgeCfg.urls.length > 0) checkJudgeConfig(judgeCfg, false, o.data);
     const ck = await loadCheckpoint(o.init, { expectPreset: config.modelPreset });
     const { base, ema } = chooseBaseWeights(ck, initWeights);
+    const side = ck.config.imageSize;
+    checkFitsInMemory(`--group-size ${config.groupSize} × --groups-per-epoch ${config.groupsPerEpoch}`, config.groupSize * config.groupsPerEpoch, "rollouts in one epoch",
+      4 * (tokensPerImage(ck.config) * tokenDim(ck.config) + side * side * 3), `the generated tokens and ${side}x${side} image, float32`);
     const records = await loadDataset(o.data, "train");
-    const run = await inspectRunFolder(out, config);
+    await withRunLock(out, "--out", async () => {
+      const run = await inspectRunFolder(out, config);
 
-    // ---- the reward
-    const synthetic = records.every((r) => r.attributes !== undefined);
-    const parts: RewardParts = {};
-    let judgeInfo: Record<string, unknown> = { reward: variant };
-    if (needsJudge) {
-      const ready = await buildJudge(judgeCfg, synthetic, o.data);
-      for (const line of ready.probe) process.stderr.write(`${line}\n`);
-      parts.judge = ready.judge;
-      judgeInfo = { ...judgeInfo, ...ready.describe, cache: judgeCfg.cacheFile ?? null };
-    } else if (synthetic) {
-      parts.clip = createSyntheticEmbedder();
-      parts.dino = parts.clip;
-    } else {
-      throw new UserError(`--reward ${variant}: the data are not synthetic; use the judge rewards (ours, dual-pd) with --judge-url`, 2);
-    }
-    const reward = createRewardModel(variant, parts);
+      // ---- the reward
+      const synthetic = records.every((r) => r.attributes !== undefined);
+      const parts: RewardParts = {};
+      let judgeInfo: Record<string, unknown> = { reward: variant };
+      if (needsJudge) {
+        const ready = await buildJudge(judgeCfg, synthetic, o.data);
+        for (const line of ready.probe) process.stderr.write(`${line}\n`);
+        parts.judge = ready.judge;
+        judgeInfo = { ...judgeInfo, ...ready.describe, cache: judgeCfg.cacheFile ?? null };
+      } else if (synthetic) {
+        parts.clip = createSyntheticEmbedder();
+        parts.dino = parts.clip;
+      } else {
+        throw new UserError(`--reward ${variant}: the data are not synthetic; use the judge rewards (ours, dual-pd) with --judge-url`, 2);
+      }
+      const reward = createRewardModel(variant, parts);
 
-    // ---- SIGINT: finish the step, checkpoint, exit 130; a second one exits at once
-    try {
-      const result = await interruptible("finishing the current step, then checkpointing", (stopping) =>
-        train({
-          out,
-          config,
-          algorithm,
-          init: { config: ck.config, base, path: `${resolve(o.init)}${ema ? " (ema)" : ""}` },
-          records,
-          dataDir: resolve(o.data),
-          reward,
-          judgeInfo,
-          run,
-          progress: o.progress,
-          shouldStop: stopping,
-          log: (line) => process.stderr.write(`${line}\n`),
-        }),
-      );
-      process.stdout.write(JSON.stringify({ status: result.status, epochs: result.epochs, step: result.step, checkpoint: result.checkpoint, metrics: join(out, "metrics.jsonl") }) + "\n");
-      if (result.status === "interrupted") throw new UserError(`interrupted after epoch ${result.epochs}; resume with the same command`, 130);
-      if (result.status === "nan-stop") throw new UserError(`stopped: ${config.maxNanSteps} optimizer steps in a row had a NaN loss; the last good checkpoint is ${result.checkpoint ?? "(none)"}`, 1);
-    } finally {
-      await reward.close();
-    }
+      // ---- SIGINT: finish the step, checkpoint, exit 130; a second one exits at once
+      try {
+        const result = await interruptible("finishing the current step, then checkpointing", (stopping) =>
+          train({
+            out,
+            config,
+            algorithm,
+            init: { config: ck.config, base, path: `${resolve(o.init)}${ema ? " (ema)" : ""}` },
+            records,
+            dataDir: resolve(o.data),
+            reward,
+            judgeInfo,
+            run,
+            progress: o.progress,
+            shouldStop: stopping,
+            log: (line) => process.stderr.write(`${line}\n`),
+          }),
+        );
+        process.stdout.write(JSON.stringify({ status: result.status, epochs: result.epochs, step: result.step, checkpoint: result.checkpoint, metrics: join(out, "metrics.jsonl") }) + "\n");
+        if (result.status === "interrupted") throw new UserError(`interrupted after epoch ${result.epochs}; resume with the same command`, 130);
+        if (result.status === "nan-stop") throw new UserError(`stopped: ${config.maxNanSteps} optimizer steps in a row had a NaN loss; the last good checkpoint is ${result.checkpoint ?? "(none)"}`, 1);
+      } finally {
+        await reward.close();
+      }
+    });
   });
 }

@@ -10,11 +10,12 @@
  * move to it (temporary link + rename), so a crash at any moment leaves `latest` on a complete one.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { readdir, readlink, rename, rm, symlink, writeFile, mkdir, readFile } from "node:fs/promises";
+import { readdir, readlink, rename, rm, symlink, writeFile, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { UserError } from "../../runtime/errors.js";
 import { writeFileAtomic } from "../../runtime/atomic.js";
+import { createRunFolder, removeLeftovers } from "../../runtime/run-folder-create.js";
 import { configDifference, type TrainConfig } from "./config.js";
 
 export const RUN_KIND = "portraitrl-train";
@@ -57,7 +58,8 @@ export interface RunFolderStatus {
 
 /**
  * Checks RUN before anything is written: a folder that is not a run of this config is refused (exit 2)
- * and left untouched. Returns what to resume from.
+ * and left untouched; a run of another config that never reached its first checkpoint is started again
+ * (`existing: false`: openRunFolder replaces it). Returns what to resume from.
  */
 export async function inspectRunFolder(run: string, config: TrainConfig): Promise<RunFolderStatus> {
   if (!existsSync(run)) return { resumeFrom: null, existing: false };
@@ -74,11 +76,6 @@ export async function inspectRunFolder(run: string, config: TrainConfig): Promis
     throw new UserError(`${cfgFile}: unreadable (${(e as Error).message.split("\n")[0]})`, 2);
   }
   if (stored.kind !== RUN_KIND) throw new UserError(`${cfgFile}: kind is ${JSON.stringify(stored.kind)}, not a ${RUN_KIND} run`, 2);
-  const diff = configDifference(stored.config, config);
-  if (diff !== null) {
-    const get = (c: unknown): unknown => diff.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), c);
-    throw new UserError(`${cfgFile}: resume refused: config field ${diff} is ${JSON.stringify(get(stored.config))} in the run folder but ${JSON.stringify(get(config))} in this command`, 2);
-  }
   let resumeFrom: string | null;
   try {
     const target = await readlink(paths.latest(run));
@@ -86,13 +83,22 @@ export async function inspectRunFolder(run: string, config: TrainConfig): Promis
   } catch {
     resumeFrom = null;
   }
+  const diff = configDifference(stored.config, config);
+  if (diff !== null && resumeFrom === null) return { resumeFrom: null, existing: false }; // never checkpointed: start again
+  if (diff !== null) {
+    const get = (c: unknown): unknown => diff.split(".").reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), c);
+    throw new UserError(`${cfgFile}: resume refused: config field ${diff} is ${JSON.stringify(get(stored.config))} in the run folder but ${JSON.stringify(get(config))} in this command`, 2);
+  }
   return { resumeFrom, existing: true };
 }
 
-/** Creates RUN (when new) with its config.json; removes leftovers of an interrupted checkpoint write. */
+/**
+ * Creates RUN atomically with its config.json (when new, or replacing a run that never checkpointed);
+ * removes leftovers of interrupted writes. Call it holding the run lock.
+ */
 export async function openRunFolder(run: string, file: RunConfigFile, status: RunFolderStatus): Promise<void> {
-  await mkdir(paths.checkpoints(run), { recursive: true });
-  if (!status.existing) await writeFileAtomic(paths.config(run), JSON.stringify(file, null, 2) + "\n");
+  if (!status.existing) await createRunFolder(run, { "config.json": JSON.stringify(file, null, 2) + "\n" }, ["checkpoints"]);
+  for (const f of [paths.config(run), paths.metrics(run)]) await removeLeftovers(f);
   for (const e of await readdir(paths.checkpoints(run))) if (e.startsWith(".")) await rm(join(paths.checkpoints(run), e), { recursive: true, force: true });
 }
 
