@@ -1,6 +1,6 @@
 /** The synthetic benchmark and dataset I/O (DESIGN §6–7): what other modules may import from data/. */
 export * from "./attributes.js";
-export { loadDataset, validateDataset, recordToJson, splitFile, formatProblem, DatasetError, SPLITS } from "./dataset.js";
+export { loadDataset, validateDataset, recordToJson, splitFile, formatProblem, DatasetError, MAX_IMAGE_SIDE, SPLITS } from "./dataset.js";
 export type { DatasetRecord, Problem, Split, DatasetFormat, ValidatedDataset } from "./dataset.js";
 export { readImage, writePng, encodePng, toBytes } from "./image-io.js";
 export type { ReadImageOptions } from "./image-io.js";
