@@ -11,7 +11,7 @@ import { EndpointPool } from "./endpoints.js";
 import { sha256, toPng, toPngMinSide } from "./image.js";
 import { DEFAULT_LEVELS, checkLevels } from "./levels.js";
 import { loadTemplates, renderPrompt, type PromptTemplates } from "./prompts.js";
-import { choiceText, firstTokenCandidates, parseTextScore } from "./response.js";
+import { choiceText, firstTokenCandidates, malformedCandidates, parseTextScore } from "./response.js";
 import { Semaphore } from "./semaphore.js";
 import { mapTokensToLevels } from "./token-map.js";
 import { failedResult, type Judge, type JudgeRequest, type JudgeResult } from "./types.js";
@@ -152,15 +152,23 @@ export class OpenAIJudge implements Judge {
     };
   }
 
+  /** The wait after failed try number `tries`: doubling from backoffMs, at most maxBackoffMs. */
+  private backoff(tries: number): number {
+    return Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** (tries - 1));
+  }
+
   /** One HTTP attempt on one endpoint, classified. */
   private async attempt(index: number, body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, tries: number): Promise<Outcome> {
     const client = this.clients[index] as OpenAI;
     const url = this.o.urls[index] as string;
-    const backoff = Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** (tries - 1));
+    const backoff = this.backoff(tries);
     try {
       this.requestsSent++;
       const res = await client.chat.completions.create(body);
       this.pool.markAlive(index);
+      const tokens = firstTokenCandidates(res);
+      const why = tokens && malformedCandidates(tokens);
+      if (why) return { kind: "retry", error: `${url}: malformed response (${why})`, waitMs: backoff };
       return { kind: "ok", body: res };
     } catch (err) {
       if (err instanceof APIConnectionTimeoutError) return { kind: "retry", error: `${url}: timed out after ${this.o.timeoutMs} ms`, waitMs: backoff };
@@ -171,7 +179,17 @@ export class OpenAIJudge implements Judge {
         if (status >= 500) return { kind: "retry", error: `${url}: HTTP ${status}`, waitMs: backoff };
         return { kind: "fail", error: `${url}: HTTP ${status}: ${err.message.slice(0, 200)}` };
       }
-      return { kind: "fail", error: `${url}: malformed response (${err instanceof Error ? err.message.slice(0, 120) : String(err)})` };
+      // a truncated or unparsable body: retried like a 5xx
+      return { kind: "retry", error: `${url}: malformed response (${err instanceof Error ? err.message.slice(0, 120) : String(err)})`, waitMs: backoff };
+    }
+  }
+
+  /** Attempts on one endpoint until one is not retryable or the tries run out (the start-up probe). */
+  private async attemptRetrying(index: number, body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming): Promise<Outcome> {
+    for (let tries = 1; ; tries++) {
+      const out = await this.attempt(index, body, tries);
+      if (out.kind !== "retry" || tries >= this.o.maxAttempts) return out;
+      await sleep(Math.max(out.waitMs, this.backoff(tries)));
     }
   }
 
@@ -229,7 +247,8 @@ export class OpenAIJudge implements Judge {
   }
 
   /**
-   * Start-up probe: one tiny request per endpoint. Returns one verdict line per endpoint; throws a
+   * Start-up probe: one tiny request per endpoint, retried as any request is (backoff, Retry-After), so
+   * only an endpoint that stays down is DOWN. Returns one verdict line per endpoint; throws a
    * UserError naming the servers when none answers, or when none returns logprobs and the text
    * fallback was not asked for.
    */
@@ -238,10 +257,10 @@ export class OpenAIJudge implements Judge {
     const body = this.body(`Answer with a single digit from ${this.levels.join(", ")}.`, png, png);
     const verdicts = await Promise.all(
       this.o.urls.map(async (url, i) => {
-        const out = await this.attempt(i, body, 1);
+        const out = await this.attemptRetrying(i, body);
         if (out.kind !== "ok") {
           if ("dead" in out && out.dead) this.pool.markDead(i, Date.now());
-          return { url, up: false, logprobs: false, line: `judge ${url}: DOWN (${out.error.replace(`${url}: `, "")})` };
+          return { url, up: false, logprobs: false, line: `judge ${url}: DOWN (${out.error.replace(`${url}: `, "")}${out.kind === "retry" ? `, ${this.o.maxAttempts} tries` : ""})` };
         }
         const toks = firstTokenCandidates(out.body);
         if (!toks) return { url, up: true, logprobs: false, line: `judge ${url}: up, but returns NO logprobs${this.o.textFallback ? " (text fallback in use)" : ""}` };

@@ -31,6 +31,15 @@ export function firstTokenCandidates(body: unknown): RawToken[] | null {
   return out.length > 0 ? out : null;
 }
 
+/**
+ * Why first-token candidates cannot be log-probabilities, or null: one above 0 (a probability above 1;
+ * float rounding of a certain token allowed) makes the whole body malformed, never a score.
+ */
+export function malformedCandidates(tokens: readonly RawToken[]): string | null {
+  const bad = tokens.find((t) => Number.isNaN(t.logprob) || t.logprob > 1e-6);
+  return bad ? `log-probability ${bad.logprob} of token ${JSON.stringify(bad.token)} is not <= 0` : null;
+}
+
 /** The generated text of the first choice ("" when absent). */
 export function choiceText(body: unknown): string {
   const msg = (body as { choices?: { message?: { content?: unknown } }[] } | null)?.choices?.[0]?.message?.content;
