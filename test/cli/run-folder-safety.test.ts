@@ -168,6 +168,14 @@ describe("sizes and flags that cannot work are refused before anything is writte
     expect(existsSync(join(root, "refused"))).toBe(false);
   });
 
+  it("a config whose sampling steps leave no timestep to train: the file and field, not an internal error", async () => {
+    const bad = join(root, "no-timestep.yaml");
+    writeFileSync(bad, "sampling:\n  steps: 2\n  timestepFraction: 0.34\n");
+    const r = await cli(...train(join(root, "refused", "run")).map((a) => (a === cfg ? bad : a)));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`portraitrl: ${bad}: field sampling.timestepFraction: steps × timestepFraction must leave at least one timestep to train (int(steps·fraction) ≥ 1)\n`);
+  });
+
   it("sft --batch 100000000", async () => {
     const out = join(root, "refused-sft", "run");
     const r = await cli("sft", "--data", data, "--out", out, "--preset", "tiny", "--batch", "100000000");

@@ -31,6 +31,7 @@ import { readConfigFile, resolveTrainConfig, TRAIN_PRESETS } from "../../rl/trai
 import { versions } from "../../rl/trainer/run-folder.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 import { optionalInt, requiredInt } from "../int-flag.js";
+import { resolveInitCheckpoint } from "../init-checkpoint.js";
 import { interruptible } from "../interrupt.js";
 
 interface CompareCliOptions extends JudgeFlags {
@@ -132,7 +133,7 @@ export function registerCompare(program: Command): void {
     .command("compare")
     .description("train and evaluate several methods (and NaSPO under several rewards) over seeds under one budget and judge; writes table.md (paper Tables 1 and 3), results.json, compare.json; resumable")
     .requiredOption("--data <dir>", "dataset folder (train split for training, test split for eval)")
-    .requiredOption("--init <ckpt>", "SFT checkpoint every method starts from (the sft row evaluates it as is)")
+    .requiredOption("--init <ckpt>", "SFT checkpoint (or SFT run folder: its latest checkpoint) every method starts from (the sft row evaluates it as is)")
     .requiredOption("--out <dir>", "compare folder: <method>/seed<k>/{run,eval}, reward-<name>/seed<k>/{run,eval}")
     .option("--algos <list>", `methods, comma-separated: ${METHODS.join(", ")}`, "sft,flow-grpo,diffusion-nft,uniworld-v2,naspo")
     .option("--seeds <n>", "training and eval seeds 0..N-1", "3")
@@ -155,7 +156,7 @@ export function registerCompare(program: Command): void {
     const samples = optionalInt("--samples", o.samples, 1) ?? null;
     const jobs = requiredInt("--jobs", o.jobs, 1);
     const data = folder("--data", o.data)!;
-    const init = folder("--init", o.init)!;
+    const init = resolveInitCheckpoint("--init", folder("--init", o.init)!).dir;
     if (!existsSync(join(init, "config.json"))) throw new UserError(`--init ${init}: not a checkpoint folder (no config.json)`, 2);
     const configs = folder("--configs", o.configs);
     const clip = folder("--clip-model", o.clipModel);

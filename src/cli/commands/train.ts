@@ -1,5 +1,5 @@
 /**
- * `portraitrl train --algo A --data DIR --init SFT_CKPT --out RUN [--preset paper|cpu|cpu-tiny|tiny] [--config FILE.yaml]
+ * `portraitrl train --algo A --data DIR --init SFT_CKPT|SFT_RUN --out RUN [--preset paper|cpu|cpu-tiny|tiny] [--config FILE.yaml]
  *  [--epochs N --seed S --judge-url ...]`: RL post-training of a LoRA on top of the SFT checkpoint's base
  * weights. Everything is validated before anything is written; an existing RUN of the same config is
  * resumed from its latest checkpoint. SIGINT finishes the epoch's update (or abandons its rollouts),
@@ -14,9 +14,10 @@ import { checkFitsInMemory } from "../../runtime/memory-bound.js";
 import { withRunLock } from "../../runtime/run-lock.js";
 import { buildJudge, checkJudgeConfig, createRewardModel, createSyntheticEmbedder, parseRewardVariant, type RewardParts } from "../../reward/index.js";
 import { ALGORITHM_NAMES } from "../../rl/algorithms.js";
-import { TRAIN_PRESETS, inspectRunFolder, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
+import { TRAIN_PRESETS, defaultTrainPreset, inspectRunFolder, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 import { optionalInt } from "../int-flag.js";
+import { resolveInitCheckpoint } from "../init-checkpoint.js";
 import { interruptible } from "../interrupt.js";
 import { baseWeightChoice } from "../weights-flag.js";
 
@@ -25,7 +26,7 @@ interface TrainCliOptions extends JudgeFlags {
   data: string;
   init: string;
   out: string;
-  preset: string;
+  preset?: string;
   config?: string;
   epochs?: string;
   seed?: string;
@@ -43,9 +44,9 @@ export function registerTrain(program: Command): void {
     .description("RL post-training (NaSPO or a baseline) of a LoRA on top of an SFT checkpoint; resumes RUN when it exists")
     .requiredOption("--algo <name>", `algorithm: ${ALGORITHM_NAMES.join(", ")}`)
     .requiredOption("--data <dir>", "dataset folder (train split)")
-    .requiredOption("--init <ckpt>", "SFT checkpoint folder (its base weights are frozen; a LoRA is trained)")
+    .requiredOption("--init <ckpt>", "SFT checkpoint folder, or an SFT run folder (its latest checkpoint); its base weights are frozen, a LoRA is trained")
     .requiredOption("--out <run>", "run folder (created, or resumed from checkpoints/latest)")
-    .option("--preset <name>", `training preset: ${TRAIN_PRESETS.join(", ")}`, "cpu")
+    .option("--preset <name>", `training preset: ${TRAIN_PRESETS.join(", ")} (default: cpu for a small --init, cpu-tiny for a tiny one)`)
     .option("--config <file>", "YAML/JSON overriding preset fields (as in RUN/config.json; algorithm settings under algo:)")
     .option("--epochs <n>", "epochs (a finished run can be extended with a larger value)")
     .option("--seed <s>", "seed of the LoRA init, group order, noise and timesteps")
@@ -62,7 +63,8 @@ export function registerTrain(program: Command): void {
     const seed = optionalInt("--seed", o.seed, 0);
     const groupSize = optionalInt("--group-size", o.groupSize, 0);
     const groupsPerEpoch = optionalInt("--groups-per-epoch", o.groupsPerEpoch, 1);
-    const { config, algorithm } = resolveTrainConfig(o.algo, o.preset, file, o.config ?? "", {
+    const init = resolveInitCheckpoint("--init", resolve(o.init));
+    const { config, algorithm } = resolveTrainConfig(o.algo, o.preset ?? defaultTrainPreset(init.modelPreset), file, o.config ?? "", {
       ...(epochs !== undefined ? { epochs } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(groupSize !== undefined ? { groupSize } : {}),
@@ -75,7 +77,7 @@ export function registerTrain(program: Command): void {
     const variant = config.reward.variant;
     const needsJudge = variant === "ours" || variant === "dual-pd";
     if (needsJudge && judgeCfg.urls.length > 0) checkJudgeConfig(judgeCfg, false, o.data);
-    const ck = await loadCheckpoint(o.init, { expectPreset: config.modelPreset });
+    const ck = await loadCheckpoint(init.dir, { expectPreset: config.modelPreset });
     const { base, ema } = chooseBaseWeights(ck, initWeights);
     const side = ck.config.imageSize;
     checkFitsInMemory(`--group-size ${config.groupSize} × --groups-per-epoch ${config.groupsPerEpoch}`, config.groupSize * config.groupsPerEpoch, "rollouts in one epoch",
@@ -108,7 +110,7 @@ export function registerTrain(program: Command): void {
             out,
             config,
             algorithm,
-            init: { config: ck.config, base, path: `${resolve(o.init)}${ema ? " (ema)" : ""}` },
+            init: { config: ck.config, base, path: `${init.dir}${ema ? " (ema)" : ""}` },
             records,
             dataDir: resolve(o.data),
             reward,

@@ -48,6 +48,9 @@ export const SamplingSchema = z.strictObject({
    * ε in v = ε − x0 cancels between a group's positive and negative samples).
    */
   trainNoise: z.enum(["per-row", "per-group"]),
+}).refine((s) => Math.floor(s.steps * s.timestepFraction) >= 1, {
+  path: ["timestepFraction"],
+  message: "steps × timestepFraction must leave at least one timestep to train (int(steps·fraction) ≥ 1)",
 });
 
 export const TrainConfigSchema = z.strictObject({
@@ -164,6 +167,11 @@ const PRESETS: Record<TrainPreset, Omit<TrainConfig, "algorithm" | "algo">> = {
     seed: 0,
   },
 };
+
+/** The training preset when none is given: the CPU recipe for the init checkpoint's model preset (small → cpu, tiny → cpu-tiny). */
+export function defaultTrainPreset(modelPreset: string | null): TrainPreset {
+  return (["cpu", "cpu-tiny"] as const).find((name) => PRESETS[name].modelPreset === modelPreset) ?? "cpu";
+}
 
 export function isTrainPreset(name: string): name is TrainPreset {
   return (TRAIN_PRESETS as readonly string[]).includes(name);
