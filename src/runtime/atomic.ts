@@ -10,18 +10,23 @@ function tempSibling(path: string, tag: string): string {
   return join(dirname(path), `.${basename(path)}.${tag}-${process.pid}-${randomBytes(4).toString("hex")}`);
 }
 
+/** Write `data` to `path` and fsync it; flag "wx" fails with EEXIST when the file exists. */
+export async function writeFileSynced(path: string, data: Uint8Array | string, flag: "w" | "wx" = "w"): Promise<void> {
+  const fh = await open(path, flag);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Write `data` to `path` atomically (temp file in the same folder, fsync, rename). */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempSibling(path, "tmp");
   try {
-    const fh = await open(tmp, "w");
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeFileSynced(tmp, data);
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });

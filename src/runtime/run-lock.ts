@@ -7,9 +7,10 @@
  * time (a reused pid), is taken over, so a crashed run stays resumable.
  */
 import { readFileSync } from "node:fs";
-import { link, mkdir, open, readFile, rename, rm, rmdir } from "node:fs/promises";
+import { link, mkdir, readFile, rename, rm, rmdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { writeFileSynced } from "./atomic.js";
 import { UserError } from "./errors.js";
 
 interface Holder {
@@ -64,13 +65,7 @@ function parseHolder(text: string): Holder | null {
 
 async function tryCreate(file: string, text: string): Promise<boolean> {
   try {
-    const fh = await open(file, "wx");
-    try {
-      await fh.writeFile(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeFileSynced(file, text, "wx");
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;

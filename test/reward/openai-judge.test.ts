@@ -250,3 +250,46 @@ describe("endpoint rotation", () => {
   });
 });
 
+/** Issue 14, item 2: the probe retries like any request; truncated bodies and logprobs above 0 are retried, then NaN. */
+const flaky: JudgeRequest = { kind: "dp", reference: img(0.9), instruction: "Turn her head.", generated: img(0.3) };
+const GOOD = vllmBody([["2", -0.1], ["3", -2.4]]);
+
+describe("judge start-up probe against a flaky server (retried like any request)", () => {
+  it("a server that answers 503 to its first request only is up", async () => {
+    const s = await serve((_, n) => (n === 1 ? { status: 503, body: { error: "loading" } } : { body: GOOD }));
+    const lines = await fast([s.url], { maxAttempts: 4 }).probe();
+    expect(lines).toEqual([`judge ${s.url}: logprobs OK (2 candidates, mass on levels 1.00)`]);
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it("a 429 with Retry-After is waited out, then the server is up", async () => {
+    const s = await serve((_, n) => (n === 1 ? { status: 429, headers: { "retry-after-ms": "30" }, body: {} } : { body: GOOD }));
+    expect((await fast([s.url], { maxAttempts: 4 }).probe())[0]).toMatch(/logprobs OK/);
+  });
+
+  it("a server that stays down is DOWN after the tries, with one line", async () => {
+    const s = await serve(() => ({ status: 503, body: {} }));
+    await expect(fast([s.url], { maxAttempts: 4 }).probe()).rejects.toThrow(`no judge server reachable: ${s.url}: DOWN (HTTP 503, 4 tries)`);
+    expect(s.requests).toHaveLength(4);
+  });
+});
+
+describe("judge replies mid-run: truncated or impossible bodies are retried, then NaN", () => {
+  it("a truncated body is retried like a 5xx and the retry's answer is the score", async () => {
+    const s = await serve((_, n) => (n === 1 ? { raw: '{"choices": [ {"logprobs": ' } : { body: GOOD }));
+    const res = await fast([s.url], { maxAttempts: 4 }).judge(flaky);
+    expect(res.error).toBeUndefined();
+    const p2 = Math.exp(-0.1);
+    const p3 = Math.exp(-2.4);
+    expect(res.logprobs[2]).toBeCloseTo(Math.log(p2 / (p2 + p3)), 12);
+    expect(s.requests).toHaveLength(2);
+  });
+
+  it("a top logprob above 0 is malformed: retried, and NaN when it stays so", async () => {
+    const s = await serve(() => ({ body: vllmBody([["2", 5.0], ["3", -0.2]]) }));
+    const res = await fast([s.url], { maxAttempts: 4 }).judge(flaky);
+    expect(res.logprobs.every(Number.isNaN)).toBe(true);
+    expect(res.error).toMatch(/malformed response \(log-probability 5 of token "2" is not <= 0\)/);
+    expect(s.requests).toHaveLength(4);
+  });
+});
