@@ -121,7 +121,8 @@ describe("one writer per run folder", () => {
     const first = start(sft("2"));
     await appears(out);
     first.child.kill("SIGKILL");
-    await first.done;
+    expect((await first.done).signal).toBe("SIGKILL");
+    expect(JSON.parse(readFileSync(join(out, "config.json"), "utf8")).config.batchSize).toBe(2); // the folder came with its config
     const again = await cli(...sft("3"));
     expect(again.status, again.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(out, "config.json"), "utf8")).config.batchSize).toBe(3);
