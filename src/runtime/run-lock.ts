@@ -6,8 +6,8 @@
  * a crash) does not keep it: a lock whose pid is gone, or now belongs to a process started at another
  * time (a reused pid), is taken over, so a crashed run stays resumable.
  */
-import { readFileSync } from "node:fs";
-import { link, mkdir, readFile, rename, rm, rmdir } from "node:fs/promises";
+import { readFileSync, rmdirSync, rmSync } from "node:fs";
+import { link, mkdir, readFile, rename, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { writeFileSynced } from "./atomic.js";
@@ -24,7 +24,8 @@ interface Holder {
 
 export interface RunLock {
   readonly file: string;
-  release(): Promise<void>;
+  /** Remove the lock (when still ours) and the folders made for it that stayed empty; idempotent. */
+  release(): void;
 }
 
 /** The lock file of `dir`. */
@@ -105,25 +106,35 @@ export async function acquireRunLock(dir: string, flag: string): Promise<RunLock
   let held = true;
   return {
     file,
-    release: async () => {
+    release: () => {
       if (!held) return;
       held = false;
-      const now = await readFile(file, "utf8").catch(() => null);
-      if (now === text) await rm(file, { force: true });
+      if (readOrNull(file) === text) rmSync(file, { force: true });
       // a refused start leaves nothing: remove the folders made for the lock when they stayed empty
       for (let d = dirname(file); createdParent !== undefined && d.startsWith(createdParent); d = dirname(d)) {
-        if (!(await rmdir(d).then(() => true, () => false))) break;
+        try {
+          rmdirSync(d);
+        } catch {
+          break;
+        }
       }
     },
   };
 }
 
-/** Run `work` holding the lock of `dir`; the lock is released however `work` ends. */
-export async function withRunLock<T>(dir: string, flag: string, work: () => Promise<T>): Promise<T> {
-  const lock = await acquireRunLock(dir, flag);
+function readOrNull(file: string): string | null {
   try {
-    return await work();
-  } finally {
-    await lock.release();
+    return readFileSync(file, "utf8");
+  } catch {
+    return null;
   }
+}
+
+/**
+ * A command's lock on its output folder for the rest of the process: released on exit, whichever way
+ * the process exits short of SIGKILL (whose lock the next run takes over).
+ */
+export async function holdRunLock(dir: string, flag: string): Promise<void> {
+  const lock = await acquireRunLock(dir, flag);
+  process.once("exit", () => lock.release());
 }

@@ -8,7 +8,17 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { UserError } from "../../src/runtime/errors.js";
-import { acquireRunLock, holderAlive, lockFileOf, withRunLock } from "../../src/runtime/run-lock.js";
+import { acquireRunLock, holderAlive, lockFileOf } from "../../src/runtime/run-lock.js";
+
+/** `work` under the lock of `dir`, released however it ends. */
+async function withRunLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
+  const lock = await acquireRunLock(dir, "--out");
+  try {
+    return await work();
+  } finally {
+    lock.release();
+  }
+}
 
 const startOf = (pid: number): string => {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -40,7 +50,7 @@ describe("run lock", () => {
     expect(lock.file).toBe(join(root, ".run.lock"));
     expect(JSON.parse(readFileSync(lock.file, "utf8")).pid).toBe(process.pid);
     expect(existsSync(dir)).toBe(false);
-    await lock.release();
+    lock.release();
     expect(existsSync(lock.file)).toBe(false);
   });
 
@@ -65,7 +75,7 @@ describe("run lock", () => {
     other.child.kill("SIGKILL");
     await exited;
     expect(holderAlive({ pid: other.pid, start: other.start, host: hostname() })).toBe(false);
-    const ran = await withRunLock(dir, "--out", async () => JSON.parse(readFileSync(lockFileOf(dir), "utf8")).pid as number);
+    const ran = await withRunLock(dir, async () => JSON.parse(readFileSync(lockFileOf(dir), "utf8")).pid as number);
     expect(ran).toBe(process.pid);
     expect(existsSync(lockFileOf(dir))).toBe(false);
   });
@@ -75,20 +85,20 @@ describe("run lock", () => {
     const dir = join(root, "run");
     const other = await otherProcess();
     writeHolder(dir, other.pid, String(Number(other.start) - 1));
-    await expect(withRunLock(dir, "--out", async () => "ran")).resolves.toBe("ran");
+    await expect(withRunLock(dir, async () => "ran")).resolves.toBe("ran");
   });
 
   it("a torn lock file (a holder killed while writing it) does not keep it", async () => {
     const root = mkdtempSync(join(tmpdir(), "prl-lock-"));
     const dir = join(root, "run");
     writeFileSync(lockFileOf(dir), '{"pid": 12');
-    await expect(withRunLock(dir, "--out", async () => "ran")).resolves.toBe("ran");
+    await expect(withRunLock(dir, async () => "ran")).resolves.toBe("ran");
   });
 
   it("a refused start leaves nothing: the parent folders made for the lock go again", async () => {
     const root = mkdtempSync(join(tmpdir(), "prl-lock-"));
     const dir = join(root, "a", "b", "run");
-    await expect(withRunLock(dir, "--out", async () => {
+    await expect(withRunLock(dir, async () => {
       throw new UserError("bad flag", 2);
     })).rejects.toThrow("bad flag");
     expect(existsSync(join(root, "a"))).toBe(false);

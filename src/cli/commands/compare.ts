@@ -24,7 +24,7 @@ import { loadCheckpoint } from "../../model/index.js";
 import { writeFileAtomic } from "../../runtime/atomic.js";
 import { UserError } from "../../runtime/errors.js";
 import { removeLeftovers } from "../../runtime/run-folder-create.js";
-import { withRunLock } from "../../runtime/run-lock.js";
+import { holdRunLock } from "../../runtime/run-lock.js";
 import { checkJudgeConfig, REWARD_VARIANTS } from "../../reward/index.js";
 import { ALGORITHM_NAMES } from "../../rl/algorithms.js";
 import { readConfigFile, resolveTrainConfig, TRAIN_PRESETS } from "../../rl/trainer/index.js";
@@ -166,100 +166,99 @@ export function registerCompare(program: Command): void {
     if (judgeCfg.urls.length > 0) checkJudgeConfig(judgeCfg, true, data);
     const training = await checkTraining(o, methods, rewards, configs, epochs, init);
 
-    await withRunLock(out, "--out", async () => {
-      const manifestPath = join(out, "compare.json");
-      const resultsPath = join(out, "results.json");
-      const old = await readManifest(manifestPath);
-      await checkResultsFile(resultsPath);
-      if (!old && existsSync(out) && (await readdir(out)).length > 0) throw new UserError(`--out ${out}: exists, is not empty and has no compare.json (not a compare folder)`, 2);
-      const settings: CompareSettings = {
-        data,
-        init,
-        init_sha256: checkpointHash(init),
-        preset: o.preset,
-        epochs,
-        samples,
-        judge: { name: judgeCfg.urls.length > 0 ? "openai" : "synthetic", model: judgeCfg.model ?? null, levels: judgeCfg.levels ?? [], prompts: judgeCfg.promptDir ? resolve(judgeCfg.promptDir) : null },
-        embedders: { clip, dino },
-        configs: { ...(old?.configs ?? {}), ...training.hashes },
-      };
-      if (old) checkContinuation(manifestPath, old, { ...settings, methods, seeds, rewards });
-      const now = new Date().toISOString();
-      const manifest: CompareManifest = {
-        kind: COMPARE_KIND,
-        version: 1,
-        methods,
-        seeds,
-        rewards,
-        ours_is_naspo: training.oursIsNaspo,
-        ...settings,
-        command: ["portraitrl", ...process.argv.slice(2)],
-        versions: versions(),
-        created_at: old?.created_at ?? now,
-        updated_at: now,
-        cells: {},
-        table: {},
-      };
-      let writing = Promise.resolve();
-      const save = (): Promise<void> =>
-        (writing = writing.then(() => {
-          manifest.updated_at = new Date().toISOString();
-          return writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-        }));
-      await save();
+    await holdRunLock(out, "--out");
+    const manifestPath = join(out, "compare.json");
+    const resultsPath = join(out, "results.json");
+    const old = await readManifest(manifestPath);
+    await checkResultsFile(resultsPath);
+    if (!old && existsSync(out) && (await readdir(out)).length > 0) throw new UserError(`--out ${out}: exists, is not empty and has no compare.json (not a compare folder)`, 2);
+    const settings: CompareSettings = {
+      data,
+      init,
+      init_sha256: checkpointHash(init),
+      preset: o.preset,
+      epochs,
+      samples,
+      judge: { name: judgeCfg.urls.length > 0 ? "openai" : "synthetic", model: judgeCfg.model ?? null, levels: judgeCfg.levels ?? [], prompts: judgeCfg.promptDir ? resolve(judgeCfg.promptDir) : null },
+      embedders: { clip, dino },
+      configs: { ...(old?.configs ?? {}), ...training.hashes },
+    };
+    if (old) checkContinuation(manifestPath, old, { ...settings, methods, seeds, rewards });
+    const now = new Date().toISOString();
+    const manifest: CompareManifest = {
+      kind: COMPARE_KIND,
+      version: 1,
+      methods,
+      seeds,
+      rewards,
+      ours_is_naspo: training.oursIsNaspo,
+      ...settings,
+      command: ["portraitrl", ...process.argv.slice(2)],
+      versions: versions(),
+      created_at: old?.created_at ?? now,
+      updated_at: now,
+      cells: {},
+      table: {},
+    };
+    let writing = Promise.resolve();
+    const save = (): Promise<void> =>
+      (writing = writing.then(() => {
+        manifest.updated_at = new Date().toISOString();
+        return writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+      }));
+    await save();
 
-      // ---- run the cells
-      const cells = planCells({
-        data, init, out, methods, rewards, seeds, preset: o.preset, epochs, samples,
-        configFiles: training.configFiles,
-        oursIsNaspo: training.oursIsNaspo,
-        judgeArgs: judgeArgs(self),
-        embedderArgs: [...(clip ? ["--clip-model", clip] : []), ...(dino ? ["--dino-model", dino] : [])],
-        progress: o.progress,
-      });
-      for (const path of [manifestPath, resultsPath, join(out, "table.md"), ...cells.map((c) => c.evalDir)]) await removeLeftovers(path);
-      const runner: CliRunner = { nodeArgs: RUNNER_ARGS, prefix: jobs > 1 };
-      const isDone = (c: Cell): boolean => {
-        try {
-          return existsSync(c.ckpt) && evalIsCurrent(c.evalDir, c.ckpt);
-        } catch {
-          return false; // an unreadable eval.json: evaluate again (eval --overwrite replaces it)
-        }
-      };
-      const runCell = async (c: Cell): Promise<void> => {
-        const t0 = performance.now();
-        const steps: StepLog[] = [];
-        const done = isDone(c);
-        if (done) steps.push(skipped(`[${c.name}] portraitrl ${c.eval.join(" ")}`));
-        else {
-          if (c.train) steps.push(await runCliAsync(runner, c.name, c.train));
-          steps.push(await runCliAsync(runner, c.name, c.eval));
-        }
-        const seconds = done ? 0 : (performance.now() - t0) / 1000;
-        manifest.cells[c.name] = { seconds, skipped: done, seconds_total: (old?.cells[c.name]?.seconds_total ?? 0) + seconds, steps };
-        await save();
-      };
-      const interrupted = await interruptible("no new cell starts; the running ones checkpoint and stop", async (stopping) => {
-        try {
-          await runPool(cells, jobs, runCell, stopping);
-        } finally {
-          await writing;
-        }
-        return stopping();
-      });
-      if (interrupted) throw new UserError("interrupted; run the same compare again to continue", 130);
-
-      // ---- tables
-      const results = await collectResults(out);
-      manifest.table = { table1: results.table1, ...(results.table3 ? { table3: results.table3 } : {}) };
-      await writeFileAtomic(resultsPath, `${JSON.stringify(results.json, null, 2)}\n`);
-      await writeFileAtomic(join(out, "table.md"), results.markdown);
-      await save();
-      const color = process.stdout.isTTY;
-      process.stdout.write(`\n${tableToTerminal(results.table1, { color })}`);
-      if (results.table3) process.stdout.write(`\n${tableToTerminal(results.table3, { color })}`);
-      const ran = Object.values(manifest.cells).filter((c) => !c.skipped).length;
-      process.stdout.write(`\n${cells.length} cells (${ran} run, ${cells.length - ran} already done); tables: ${join(out, "table.md")}\n`);
+    // ---- run the cells
+    const cells = planCells({
+      data, init, out, methods, rewards, seeds, preset: o.preset, epochs, samples,
+      configFiles: training.configFiles,
+      oursIsNaspo: training.oursIsNaspo,
+      judgeArgs: judgeArgs(self),
+      embedderArgs: [...(clip ? ["--clip-model", clip] : []), ...(dino ? ["--dino-model", dino] : [])],
+      progress: o.progress,
     });
+    for (const path of [manifestPath, resultsPath, join(out, "table.md"), ...cells.map((c) => c.evalDir)]) await removeLeftovers(path);
+    const runner: CliRunner = { nodeArgs: RUNNER_ARGS, prefix: jobs > 1 };
+    const isDone = (c: Cell): boolean => {
+      try {
+        return existsSync(c.ckpt) && evalIsCurrent(c.evalDir, c.ckpt);
+      } catch {
+        return false; // an unreadable eval.json: evaluate again (eval --overwrite replaces it)
+      }
+    };
+    const runCell = async (c: Cell): Promise<void> => {
+      const t0 = performance.now();
+      const steps: StepLog[] = [];
+      const done = isDone(c);
+      if (done) steps.push(skipped(`[${c.name}] portraitrl ${c.eval.join(" ")}`));
+      else {
+        if (c.train) steps.push(await runCliAsync(runner, c.name, c.train));
+        steps.push(await runCliAsync(runner, c.name, c.eval));
+      }
+      const seconds = done ? 0 : (performance.now() - t0) / 1000;
+      manifest.cells[c.name] = { seconds, skipped: done, seconds_total: (old?.cells[c.name]?.seconds_total ?? 0) + seconds, steps };
+      await save();
+    };
+    const interrupted = await interruptible("no new cell starts; the running ones checkpoint and stop", async (stopping) => {
+      try {
+        await runPool(cells, jobs, runCell, stopping);
+      } finally {
+        await writing;
+      }
+      return stopping();
+    });
+    if (interrupted) throw new UserError("interrupted; run the same compare again to continue", 130);
+
+    // ---- tables
+    const results = await collectResults(out);
+    manifest.table = { table1: results.table1, ...(results.table3 ? { table3: results.table3 } : {}) };
+    await writeFileAtomic(resultsPath, `${JSON.stringify(results.json, null, 2)}\n`);
+    await writeFileAtomic(join(out, "table.md"), results.markdown);
+    await save();
+    const color = process.stdout.isTTY;
+    process.stdout.write(`\n${tableToTerminal(results.table1, { color })}`);
+    if (results.table3) process.stdout.write(`\n${tableToTerminal(results.table3, { color })}`);
+    const ran = Object.values(manifest.cells).filter((c) => !c.skipped).length;
+    process.stdout.write(`\n${cells.length} cells (${ran} run, ${cells.length - ran} already done); tables: ${join(out, "table.md")}\n`);
   });
 }

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { runEval, type EditorChoice } from "../../eval/run-eval.js";
 import { UserError } from "../../runtime/errors.js";
-import { withRunLock } from "../../runtime/run-lock.js";
+import { holdRunLock } from "../../runtime/run-lock.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 import { optionalInt, requiredInt } from "../int-flag.js";
 import { baseWeightChoice } from "../weights-flag.js";
@@ -67,7 +67,8 @@ export function registerEval(program: Command): void {
     const out = resolve(o.out);
     const samples = optionalInt("--samples", o.samples, 1);
     const size = optionalInt("--size", o.size, 1);
-    await withRunLock(out, "--out", () => runEval({
+    await holdRunLock(out, "--out");
+    await runEval({
       data: o.data,
       split: o.split,
       out,
@@ -83,7 +84,7 @@ export function registerEval(program: Command): void {
       ...(size !== undefined ? { size } : {}),
       overwrite: o.overwrite === true,
       weights,
-    })).then((folder) => {
+    }).then((folder) => {
       const m = folder.eval.metrics;
       const fmt = (k: keyof typeof m) => (m[k].mean === null ? "null" : m[k].mean!.toFixed(4));
       process.stdout.write(

@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { loadDataset } from "../../data/index.js";
 import { UserError } from "../../runtime/errors.js";
-import { withRunLock } from "../../runtime/run-lock.js";
+import { holdRunLock } from "../../runtime/run-lock.js";
 import { resolveSftConfig, runSft, TRAINABLE_PRESETS } from "../../sft/index.js";
 import { interruptible } from "../interrupt.js";
 
@@ -76,7 +76,8 @@ export function registerSft(program: Command): void {
     .action(async (o: SftCliOptions) => {
       const config = resolveSftConfig(o.config, flagOverrides(o));
       const records = await loadDataset(o.data, "train");
-      const r = await withRunLock(resolve(o.out), "--out", () => interruptible("finishing the step, then checkpointing", (stopping) =>
+      await holdRunLock(resolve(o.out), "--out");
+      const r = await interruptible("finishing the step, then checkpointing", (stopping) =>
         runSft({
           out: o.out,
           config,
@@ -86,7 +87,7 @@ export function registerSft(program: Command): void {
           shouldStop: stopping,
           log: (line) => process.stderr.write(`portraitrl: ${line}\n`),
         }),
-      ));
+      );
       process.stdout.write(JSON.stringify({ status: r.status, step: r.step, checkpoint: r.checkpoint, loss: r.loss }) + "\n");
       if (r.status === "interrupted") throw new UserError(`interrupted at step ${r.step}; checkpoint ${r.checkpoint}; re-run the same command to resume`, 130);
     });

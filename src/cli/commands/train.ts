@@ -11,7 +11,7 @@ import { loadDataset } from "../../data/index.js";
 import { chooseBaseWeights, loadCheckpoint, tokenDim, tokensPerImage } from "../../model/index.js";
 import { UserError } from "../../runtime/errors.js";
 import { checkFitsInMemory } from "../../runtime/memory-bound.js";
-import { withRunLock } from "../../runtime/run-lock.js";
+import { holdRunLock } from "../../runtime/run-lock.js";
 import { buildJudge, checkJudgeConfig, createRewardModel, createSyntheticEmbedder, parseRewardVariant, type RewardParts } from "../../reward/index.js";
 import { ALGORITHM_NAMES } from "../../rl/algorithms.js";
 import { TRAIN_PRESETS, defaultTrainPreset, inspectRunFolder, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
@@ -83,50 +83,49 @@ export function registerTrain(program: Command): void {
     checkFitsInMemory(`--group-size ${config.groupSize} × --groups-per-epoch ${config.groupsPerEpoch}`, config.groupSize * config.groupsPerEpoch, "rollouts in one epoch",
       4 * (tokensPerImage(ck.config) * tokenDim(ck.config) + side * side * 3), `the generated tokens and ${side}x${side} image, float32`);
     const records = await loadDataset(o.data, "train");
-    await withRunLock(out, "--out", async () => {
-      const run = await inspectRunFolder(out, config);
+    await holdRunLock(out, "--out");
+    const run = await inspectRunFolder(out, config);
 
-      // ---- the reward
-      const synthetic = records.every((r) => r.attributes !== undefined);
-      const parts: RewardParts = {};
-      let judgeInfo: Record<string, unknown> = { reward: variant };
-      if (needsJudge) {
-        const ready = await buildJudge(judgeCfg, synthetic, o.data);
-        for (const line of ready.probe) process.stderr.write(`${line}\n`);
-        parts.judge = ready.judge;
-        judgeInfo = { ...judgeInfo, ...ready.describe, cache: judgeCfg.cacheFile ?? null };
-      } else if (synthetic) {
-        parts.clip = createSyntheticEmbedder();
-        parts.dino = parts.clip;
-      } else {
-        throw new UserError(`--reward ${variant}: the data are not synthetic; use the judge rewards (ours, dual-pd) with --judge-url`, 2);
-      }
-      const reward = createRewardModel(variant, parts);
+    // ---- the reward
+    const synthetic = records.every((r) => r.attributes !== undefined);
+    const parts: RewardParts = {};
+    let judgeInfo: Record<string, unknown> = { reward: variant };
+    if (needsJudge) {
+      const ready = await buildJudge(judgeCfg, synthetic, o.data);
+      for (const line of ready.probe) process.stderr.write(`${line}\n`);
+      parts.judge = ready.judge;
+      judgeInfo = { ...judgeInfo, ...ready.describe, cache: judgeCfg.cacheFile ?? null };
+    } else if (synthetic) {
+      parts.clip = createSyntheticEmbedder();
+      parts.dino = parts.clip;
+    } else {
+      throw new UserError(`--reward ${variant}: the data are not synthetic; use the judge rewards (ours, dual-pd) with --judge-url`, 2);
+    }
+    const reward = createRewardModel(variant, parts);
 
-      // ---- SIGINT: finish the step, checkpoint, exit 130; a second one exits at once
-      try {
-        const result = await interruptible("finishing the current step, then checkpointing", (stopping) =>
-          train({
-            out,
-            config,
-            algorithm,
-            init: { config: ck.config, base, path: `${init.dir}${ema ? " (ema)" : ""}` },
-            records,
-            dataDir: resolve(o.data),
-            reward,
-            judgeInfo,
-            run,
-            progress: o.progress,
-            shouldStop: stopping,
-            log: (line) => process.stderr.write(`${line}\n`),
-          }),
-        );
-        process.stdout.write(JSON.stringify({ status: result.status, epochs: result.epochs, step: result.step, checkpoint: result.checkpoint, metrics: join(out, "metrics.jsonl") }) + "\n");
-        if (result.status === "interrupted") throw new UserError(`interrupted after epoch ${result.epochs}; resume with the same command`, 130);
-        if (result.status === "nan-stop") throw new UserError(`stopped: ${config.maxNanSteps} optimizer steps in a row had a NaN loss; the last good checkpoint is ${result.checkpoint ?? "(none)"}`, 1);
-      } finally {
-        await reward.close();
-      }
-    });
+    // ---- SIGINT: finish the step, checkpoint, exit 130; a second one exits at once
+    try {
+      const result = await interruptible("finishing the current step, then checkpointing", (stopping) =>
+        train({
+          out,
+          config,
+          algorithm,
+          init: { config: ck.config, base, path: `${init.dir}${ema ? " (ema)" : ""}` },
+          records,
+          dataDir: resolve(o.data),
+          reward,
+          judgeInfo,
+          run,
+          progress: o.progress,
+          shouldStop: stopping,
+          log: (line) => process.stderr.write(`${line}\n`),
+        }),
+      );
+      process.stdout.write(JSON.stringify({ status: result.status, epochs: result.epochs, step: result.step, checkpoint: result.checkpoint, metrics: join(out, "metrics.jsonl") }) + "\n");
+      if (result.status === "interrupted") throw new UserError(`interrupted after epoch ${result.epochs}; resume with the same command`, 130);
+      if (result.status === "nan-stop") throw new UserError(`stopped: ${config.maxNanSteps} optimizer steps in a row had a NaN loss; the last good checkpoint is ${result.checkpoint ?? "(none)"}`, 1);
+    } finally {
+      await reward.close();
+    }
   });
 }
