@@ -41,7 +41,7 @@ function route(method: string, path: string, modes: readonly string[]): Route | 
     const protocol: Protocol = ff[1] === "groupwise" ? "flow-factory-groupwise" : "flow-factory-pointwise";
     const kind = ff[2] as "health" | "compute";
     if (method !== (kind === "health" ? "GET" : "POST")) return new RequestError(405, `${path}: use ${kind === "health" ? "GET" : "POST"}`);
-    return { protocol, kind };
+    return { protocol: kind === "health" ? "other" : protocol, kind };
   }
   const mode = /^\/mode\/([^/]+)$/.exec(path);
   if (mode) {
@@ -131,7 +131,7 @@ export class RewardService {
     const t0 = performance.now();
     const path = (req.url ?? "/").split("?")[0] as string;
     const r = route(req.method ?? "GET", path, this.opts.editR1Modes);
-    const protocol = r instanceof RequestError ? "other" : r.protocol;
+    const protocol: Protocol = r instanceof RequestError ? (path.startsWith("/mode/") ? "edit-r1" : "other") : r.protocol;
     let status = 200;
     let items = 0;
     this.inFlight++;

@@ -74,7 +74,7 @@ export function registerServeReward(program: Command): void {
     const log = (line: string): void => void process.stderr.write(`serve-reward: ${line}\n`);
     const ready = await buildJudge({ ...cfg, concurrency, endpointConcurrency: perJudge, onAttempt: (a) => {
       metrics.attempt(a);
-      if (a.outcome !== "ok") log(`judge ${a.url}: ${a.outcome === "retry" ? "will retry" : "failed"}: ${a.error}`);
+      if (a.outcome !== "ok") log(`judge ${a.url}: ${a.outcome === "retry" ? "retryable" : "fatal"} error: ${a.error}`);
     } }, true, "serve-reward");
     for (const line of ready.probe) log(line);
     if (cfg.urls.length === 0) log("no --judge-url: serving the offline synthetic judge (meaningful for the built-in benchmark's images only)");
