@@ -57,23 +57,23 @@ function route(method: string, path: string, modes: readonly string[]): Route | 
   return new RequestError(404, `${path}: no such route (POST /compute, /pointwise/compute, /groupwise/compute, /mode/<mode>; GET /health, /config, /metrics)`);
 }
 
+/**
+ * The body, at most `limit` bytes. A larger one is read to its end and dropped, never kept, and then refused:
+ * answering before the client has sent it all would reset the connection under the client's feet.
+ */
 async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   const declared = Number(req.headers["content-length"]);
-  const tooLarge = (): RequestError => new RequestError(413, `body: larger than the limit of ${limit} bytes (--max-body-mb)`);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    throw tooLarge();
-  }
+  let over = Number.isFinite(declared) && declared > limit;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.resume();
-      throw tooLarge();
-    }
-    chunks.push(chunk as Buffer);
+    if (over || size > limit) {
+      over = true;
+      chunks.length = 0;
+    } else chunks.push(chunk as Buffer);
   }
+  if (over) throw new RequestError(413, `body: larger than the limit of ${limit} bytes (--max-body-mb)`);
   return Buffer.concat(chunks);
 }
 
@@ -146,7 +146,7 @@ export class RewardService {
       if (r.kind === "config") return this.send(res, 200, "application/json", JSON.stringify(this.opts.describe, null, 2));
       if (r.kind === "metrics") return this.send(res, 200, this.metrics.contentType, await this.metrics.text());
       if (this.scorer.opts.returns === "standardized" && r.protocol !== "flow-factory-groupwise") {
-        req.resume();
+        await readBody(req, 0).catch(() => undefined); // read to the end and dropped
         throw new RequestError(400, `this service returns the Eq. 12–13 standardized reward, which needs a whole group: post to /groupwise/compute, or serve --returns dp, pf or sum for ${path}`);
       }
       const body = await readBody(req, this.opts.maxBodyBytes);
