@@ -6,7 +6,7 @@
  * parsed by the restricted unpickler: a pickle that reaches for a global is refused with a 400.
  */
 import type { RewardItem } from "../reward/index.js";
-import { decodeImage } from "./images.js";
+import { RequestImages } from "./images.js";
 import { PickleError, loadPickle, type PickleValue } from "./pickle-load.js";
 import { RequestError } from "./request-error.js";
 
@@ -37,11 +37,12 @@ export async function parseEditR1(body: Uint8Array): Promise<RewardItem[]> {
     if (!(v instanceof Uint8Array)) throw new RequestError(400, `${key}[${i}]: expected bytes`);
     return v;
   };
+  const decoded = new RequestImages();
   return Promise.all(
     images.map(async (_, i) => {
       const p = prompts[i];
       if (typeof p !== "string") throw new RequestError(400, `prompts[${i}]: expected a str`);
-      const [reference, generated] = await Promise.all([decodeImage(bytesAt(refs, "ref_images", i), `ref_images[${i}]`), decodeImage(bytesAt(images, "images", i), `images[${i}]`)]);
+      const [reference, generated] = await Promise.all([decoded.decode(bytesAt(refs, "ref_images", i), `ref_images[${i}]`), decoded.decode(bytesAt(images, "images", i), `images[${i}]`)]);
       return { groupKey: `sample-${i}`, reference, instruction: p, generated };
     }),
   );

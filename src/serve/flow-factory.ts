@@ -6,7 +6,7 @@
  * each its own group; a groupwise request is one whole group of one prompt, where Eq. 12–13 belongs.
  */
 import type { RewardItem } from "../reward/index.js";
-import { decodeBase64, decodeImage } from "./images.js";
+import { RequestImages, decodeBase64 } from "./images.js";
 import { RequestError } from "./request-error.js";
 
 function field(body: Record<string, unknown>, names: string[]): unknown {
@@ -39,13 +39,14 @@ export async function parseFlowFactory(body: unknown, groupwise: boolean): Promi
     const other = prompts.findIndex((p) => p !== prompts[0]);
     if (other >= 0) throw new RequestError(400, `prompt[${other}]: a groupwise request is one group of one prompt, but it differs from prompt[0]`);
   }
+  const decoded = new RequestImages();
   return Promise.all(
     prompts.map(async (p, i) => {
       const refs = listOf(conditions[i], `condition_images[${i}]`);
       if (refs.length === 0) throw new RequestError(400, `condition_images[${i}]: empty; the first condition image is the reference`);
       const [reference, generated] = await Promise.all([
-        decodeImage(decodeBase64(refs[0], `condition_images[${i}][0]`), `condition_images[${i}][0]`),
-        decodeImage(decodeBase64(images[i], `image[${i}]`), `image[${i}]`),
+        decoded.decode(decodeBase64(refs[0], `condition_images[${i}][0]`), `condition_images[${i}][0]`),
+        decoded.decode(decodeBase64(images[i], `image[${i}]`), `image[${i}]`),
       ]);
       return { groupKey: groupwise ? "group" : `sample-${i}`, reference, instruction: p as string, generated };
     }),
