@@ -10,31 +10,12 @@
  * Images are seeded (xorshift32, seed below). Run: npx tsx bench/serve-reward.ts [--n 60] [--delay 200]
  */
 import os from "node:os";
-import { Worker } from "node:worker_threads";
 import sharp from "sharp";
 import { buildJudge, type Image } from "../src/reward/index.js";
 import { ServiceMetrics } from "../src/serve/metrics.js";
 import { RewardScorer } from "../src/serve/scorer.js";
 import { RewardService } from "../src/serve/server.js";
-
-const SERVER = `
-const { parentPort, workerData } = require("node:worker_threads");
-const http = require("node:http");
-const { capacity, delayMs } = workerData;
-let active = 0; const queue = [];
-const body = JSON.stringify({ choices: [{ index: 0, message: { role: "assistant", content: "3" }, finish_reason: "length",
-  logprobs: { content: [{ token: "3", logprob: -0.3, top_logprobs: [
-    { token: "3", logprob: -0.3 }, { token: "4", logprob: -1.6 }, { token: "2", logprob: -2.5 } ] }] } }] });
-function start(res) { active++; setTimeout(() => { res.writeHead(200, { "content-type": "application/json" }); res.end(body); active--; const next = queue.shift(); if (next) start(next); }, delayMs); }
-const server = http.createServer((req, res) => { req.resume(); req.on("end", () => { if (active < capacity) start(res); else queue.push(res); }); });
-server.keepAliveTimeout = 60000;
-server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port));
-`;
-
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
+import { arg, startFakeJudge } from "./fake-judge.js";
 
 const SEED = 20261204;
 const SIZE = 128;
@@ -81,8 +62,7 @@ const summary = (r: { latencies: number[]; seconds: number }) => ({
   p99Ms: +quantile(r.latencies, 0.99).toFixed(1),
 });
 
-const worker = new Worker(SERVER, { eval: true, workerData: { capacity: CAPACITY, delayMs } });
-const port = await new Promise<number>((r) => worker.once("message", r));
+const { worker, port } = await startFakeJudge(CAPACITY, delayMs);
 const url = `http://127.0.0.1:${port}/v1`;
 const inFlight = CAPACITY / BATCH;
 const reference = await png(SEED);
