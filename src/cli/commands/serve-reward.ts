@@ -5,7 +5,7 @@
  * benchmark's images only). Flags can come from a YAML file (--config); the command line wins.
  */
 import { createRequire } from "node:module";
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { UserError } from "../../runtime/errors.js";
 import { buildJudge, loadTemplates, DEFAULT_PROMPT_DIR } from "../../reward/index.js";
 import { ServiceMetrics } from "../../serve/metrics.js";
@@ -49,7 +49,7 @@ export function registerServeReward(program: Command): void {
     .option("--port <n>", "port (0 = any free port)", "8000")
     .option("--returns <what>", `what each sample's reward is: ${SERVED_REWARDS.join(" | ")} (required)`)
     .option("--w-dp <w>", "w_dp of Eq. 13 for sum and standardized (w_pf = 1 - w_dp)", "0.5")
-    .option("--edit-r1-mode <name>", "a <mode> that POST /mode/<mode> answers (repeat for several)", (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .addOption(new Option("--edit-r1-mode <name>", "a <mode> that POST /mode/<mode> answers (repeat for several)").argParser((v: string, prev: string[]) => [...prev, v]).default([], "logits_non_cot"))
     .option("--max-body-mb <n>", "largest request body, MiB", "64")
     .option("--token-env <name>", "environment variable holding a bearer token every route but /health then requires (never printed)")
     .option("--judge-endpoint-concurrency <n>", "requests in flight at most to each judge server", "16");
