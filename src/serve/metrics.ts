@@ -44,8 +44,8 @@ export class ServiceMetrics {
     this.attemptSeconds.observe({ endpoint: a.url }, a.ms / 1000);
   }
 
-  judgementFailed(): void {
-    this.failedJudgements.inc();
+  judgementsFailed(count: number): void {
+    this.failedJudgements.inc(count);
   }
 
   text(): Promise<string> {

@@ -17,8 +17,8 @@ export interface ScorerOptions {
   returns: ServedReward;
   /** w_dp of Eq. 13 (w_pf = 1 − w_dp). */
   wDp: number;
-  /** Called once per failed judgement with its reason (the reason names the judge endpoint). */
-  onFailure?: (reason: string) => void;
+  /** Called after a batch with judgements that failed: how many, and their distinct reasons (each names the judge endpoint). */
+  onFailure?: (count: number, reasons: string[]) => void;
 }
 
 export class RewardScorer {
@@ -41,19 +41,22 @@ export class RewardScorer {
     const { returns, wDp } = this.opts;
     let rewards: number[];
     let errors: string[];
+    let failedJudgements: number;
     if (returns === "dp" || returns === "pf") {
       const { s, results } = await this.single(returns, items);
       rewards = s;
-      errors = results.map((r) => r.error).filter((e): e is string => e !== undefined);
+      errors = [...new Set(results.map((r) => r.error).filter((e): e is string => e !== undefined))];
+      failedJudgements = s.filter((v) => Number.isNaN(v)).length;
     } else {
       const res = await this.model.score(items);
       errors = res.diagnostics.errors;
+      failedJudgements = res.diagnostics.nanDp + res.diagnostics.nanPf;
       rewards =
         returns === "sum"
           ? res.dp.map((d, i) => wDp * d + (1 - wDp) * (res.pf[i] as number)) // Eq. 13 on the raw scores
           : aggregateRewards(res.dp, res.pf, items.map((it) => it.groupKey), { wDp, recipe: "standardized" }).s; // Eq. 12–13
     }
-    for (const e of errors) this.opts.onFailure?.(e);
+    if (failedJudgements > 0) this.opts.onFailure?.(failedJudgements, errors);
     const failed = rewards.filter((r) => !Number.isFinite(r)).length;
     if (failed === 0) return { rewards };
     const why = errors.length > 0 ? errors.slice(0, 3).join("; ") : "fewer than two valid samples in the group (Eq. 12 needs two)";

@@ -96,8 +96,12 @@ describe.skipIf(PYTHON === null)("Flow-Factory remote reward protocol, end to en
     const outcomes: ClientOut[] = [];
     try {
       for (let k = 0; k < 8; k++) outcomes.push(await client(strict.url, [k % 8, (k + 3) % 8], (i) => INSTRUCTIONS[i % 5]!, 1));
+      const metrics = await (await fetch(`${strict.url}/metrics`)).text();
+      const failedCount = outcomes.filter((o) => o.status === 500).length;
+      expect(metrics).toContain(`portraitrl_reward_requests_total{protocol="flow-factory-pointwise",status="500"} ${failedCount}`);
+      expect(Number(/portraitrl_judgements_failed_total (\d+)/.exec(metrics)![1])).toBeGreaterThanOrEqual(failedCount);
       expect(strict.stderr()).toMatch(/judge http:\/\/127\.0\.0\.1:\d+\/v1: retryable error: http:\/\/127\.0\.0\.1:\d+\/v1: HTTP 500/);
-      expect(strict.stderr()).toMatch(/judgement failed after its retries: failed after 1 tries: http:\/\/127\.0\.0\.1:\d+\/v1: HTTP 500/);
+      expect(strict.stderr()).toMatch(/serve-reward: [12] judgements? failed after their retries: failed after 1 tries: http:\/\/127\.0\.0\.1:\d+\/v1: HTTP 500/);
     } finally {
       await strict.stop();
     }

@@ -11,7 +11,7 @@ import { buildJudge, loadTemplates, DEFAULT_PROMPT_DIR } from "../../reward/inde
 import { ServiceMetrics } from "../../serve/metrics.js";
 import { RewardScorer, SERVED_REWARDS, type ServedReward } from "../../serve/scorer.js";
 import { RewardService } from "../../serve/server.js";
-import { optionalInt, requiredInt } from "../int-flag.js";
+import { requiredInt } from "../int-flag.js";
 import { applyYamlFlags } from "../yaml-flags.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 
@@ -68,7 +68,7 @@ export function registerServeReward(program: Command): void {
     const modes = o.editR1Mode.length > 0 ? o.editR1Mode : ["logits_non_cot"];
     const token = bearer(o.tokenEnv);
     const cfg = judgeConfigFrom(o, "judge-cache.jsonl");
-    const concurrency = command.getOptionValueSource("judgeConcurrency") === "default" ? perJudge * Math.max(1, cfg.urls.length) : (optionalInt("--judge-concurrency", o.judgeConcurrency, 1) as number);
+    const concurrency = command.getOptionValueSource("judgeConcurrency") === "default" ? perJudge * Math.max(1, cfg.urls.length) : cfg.concurrency;
 
     const metrics = new ServiceMetrics();
     const log = (line: string): void => void process.stderr.write(`serve-reward: ${line}\n`);
@@ -79,9 +79,9 @@ export function registerServeReward(program: Command): void {
     for (const line of ready.probe) log(line);
     if (cfg.urls.length === 0) log("no --judge-url: serving the offline synthetic judge (meaningful for the built-in benchmark's images only)");
     const templates = cfg.urls.length > 0 ? loadTemplates(cfg.promptDir ?? DEFAULT_PROMPT_DIR) : null;
-    const scorer = new RewardScorer(ready.judge, { returns, wDp, onFailure: (reason) => {
-      metrics.judgementFailed();
-      log(`judgement failed after its retries: ${reason}`);
+    const scorer = new RewardScorer(ready.judge, { returns, wDp, onFailure: (count, reasons) => {
+      metrics.judgementsFailed(count);
+      log(`${count} judgement${count === 1 ? "" : "s"} failed after their retries: ${reasons.join("; ")}`);
     } });
     const version = (createRequire(import.meta.url)("../../../package.json") as { version: string }).version;
     const describe = {
