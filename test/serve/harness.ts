@@ -90,23 +90,23 @@ export async function startService(args: string[]): Promise<Running> {
     err.mockRestore();
   };
   const done = program.parseAsync(["node", "portraitrl", "serve-reward", "--port", "0", ...args]);
+  let poll: NodeJS.Timeout | undefined;
   const url = await Promise.race([
     done.then(() => {
       throw new Error("serve-reward returned before listening");
     }),
     new Promise<string>((resolve) => {
-      const poll = setInterval(() => {
+      poll = setInterval(() => {
         const m = /^serve-reward: (http:\/\/\S+) /m.exec(stdout);
-        if (m) {
-          clearInterval(poll);
-          resolve(m[1]!);
-        }
+        if (m) resolve(m[1]!);
       }, 5);
     }),
-  ]).catch((e: unknown) => {
-    restore();
-    throw e;
-  });
+  ])
+    .catch((e: unknown) => {
+      restore();
+      throw e;
+    })
+    .finally(() => clearInterval(poll));
   return {
     url,
     stderr: () => stderr,
