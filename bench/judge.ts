@@ -7,35 +7,12 @@
  * less sensitive to other load on the machine than the rates), and the server's utilisation: the
  * time-averaged share of its slots that were busy. On a loaded machine the server's own timers run
  * late, which lowers the rate without the client being at fault; utilisation ≈ 1 means the client kept
- * the server saturated.  Run: npx tsx bench/judge.ts [--n 400]
+ * the server saturated.  Run: npx tsx bench/judge.ts [--n 400] [--min-side 56 (the judge's minImageSide)]
  */
-import { Worker } from "node:worker_threads";
 import os from "node:os";
 import { OpenAIJudge } from "../src/reward/openai-judge.js";
 import type { Image } from "../src/reward/types.js";
-
-const SERVER = `
-const { parentPort, workerData } = require("node:worker_threads");
-const http = require("node:http");
-const { capacity, delayMs } = workerData;
-let active = 0; const queue = [];
-let since = performance.now(), last = since, busy = 0;
-function account() { const now = performance.now(); busy += (active / capacity) * (now - last); last = now; }
-parentPort.on("message", (m) => { account(); if (m === "reset") { since = last; busy = 0; } else parentPort.postMessage({ utilisation: busy / (last - since) }); });
-const body = JSON.stringify({ choices: [{ index: 0, message: { role: "assistant", content: "3" }, finish_reason: "length",
-  logprobs: { content: [{ token: "3", logprob: -0.3, top_logprobs: [
-    { token: "3", logprob: -0.3 }, { token: "4", logprob: -1.6 }, { token: "2", logprob: -2.5 }, { token: " 3", logprob: -4 } ] }] } }] });
-function start(res) { account(); active++; setTimeout(() => { res.writeHead(200, { "content-type": "application/json" }); res.end(body); account(); active--; const next = queue.shift(); if (next) start(next); }, delayMs); }
-const server = http.createServer((req, res) => { req.resume(); req.on("end", () => { if (active < capacity) start(res); else queue.push(res); }); });
-server.keepAliveTimeout = 60000;
-server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port));
-`;
-
-function arg(name: string, def: number): number {
-  // --n N: requests per setting; --min-side PX: the judge's minImageSide (default 56, 32 px images are enlarged)
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
+import { arg, startFakeJudge } from "./fake-judge.js";
 
 function image(seed: number, size = 32): Image {
   const data = new Float32Array(size * size * 3);
@@ -44,8 +21,7 @@ function image(seed: number, size = 32): Image {
 }
 
 async function run(capacity: number, delayMs: number, concurrency: number, n: number): Promise<Record<string, number>> {
-  const worker = new Worker(SERVER, { eval: true, workerData: { capacity, delayMs } });
-  const port = await new Promise<number>((r) => worker.once("message", r));
+  const { worker, port } = await startFakeJudge(capacity, delayMs);
   const judge = new OpenAIJudge({ urls: [`http://127.0.0.1:${port}/v1`], model: "bench", concurrency, cacheFile: null, minImageSide: arg("min-side", 56) });
   const reference = image(0);
   const warm = await Promise.all(Array.from({ length: concurrency }, (_, i) => judge.judge({ kind: "pf", reference, instruction: "Raise the left arm.", generated: image(1e6 + i) })));

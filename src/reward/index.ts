@@ -7,7 +7,7 @@ export { mapTokensToLevels, normaliseToken } from "./token-map.js";
 export { DEFAULT_PROMPT_DIR, PROMPT_FILES, loadTemplates, renderPrompt, checkTemplate, type PromptTemplates } from "./prompts.js";
 export { rgbImage, toPng, toRgb } from "./image.js";
 export { JudgeCache } from "./cache.js";
-export { OpenAIJudge, checkJudgeOptions, DEFAULT_API_KEY_ENV, type OpenAIJudgeOptions } from "./openai-judge.js";
+export { OpenAIJudge, checkJudgeOptions, DEFAULT_API_KEY_ENV, type OpenAIJudgeOptions, type JudgeAttempt } from "./openai-judge.js";
 export { SyntheticJudge, type SyntheticJudgeOptions, type AttributeProbs } from "./synthetic-judge.js";
 export { createSyntheticJudge, createSyntheticEmbedder } from "./synthetic-default.js";
 export { JudgeRewardModel, type RewardItem, type RewardScores, type RewardDiagnostics, type RewardModel } from "./reward-model.js";

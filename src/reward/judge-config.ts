@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { UserError } from "../runtime/errors.js";
 import { DEFAULT_LEVELS, checkLevels } from "./levels.js";
-import { OpenAIJudge, checkJudgeOptions } from "./openai-judge.js";
+import { OpenAIJudge, checkJudgeOptions, type JudgeAttempt } from "./openai-judge.js";
 import { DEFAULT_PROMPT_DIR, loadTemplates } from "./prompts.js";
 import { createSyntheticJudge } from "./synthetic-default.js";
 import type { Judge } from "./types.js";
@@ -19,6 +19,10 @@ export interface JudgeConfig {
   topLogprobs?: number;
   minMass?: number;
   concurrency?: number;
+  /** Requests in flight at most to any one judge endpoint. */
+  endpointConcurrency?: number;
+  /** Observer of every HTTP attempt (metrics, logs). */
+  onAttempt?: (event: JudgeAttempt) => void;
   timeoutMs?: number;
   maxAttempts?: number;
   apiKeyEnv?: string;
@@ -65,6 +69,8 @@ export async function buildJudge(cfg: JudgeConfig, syntheticData: boolean, dataD
     ...(cfg.topLogprobs !== undefined ? { topLogprobs: cfg.topLogprobs } : {}),
     ...(cfg.minMass !== undefined ? { minMass: cfg.minMass } : {}),
     ...(cfg.concurrency !== undefined ? { concurrency: cfg.concurrency } : {}),
+    ...(cfg.endpointConcurrency !== undefined ? { endpointConcurrency: cfg.endpointConcurrency } : {}),
+    ...(cfg.onAttempt !== undefined ? { onAttempt: cfg.onAttempt } : {}),
     ...(cfg.timeoutMs !== undefined ? { timeoutMs: cfg.timeoutMs } : {}),
     ...(cfg.maxAttempts !== undefined ? { maxAttempts: cfg.maxAttempts } : {}),
     ...(cfg.apiKeyEnv !== undefined ? { apiKeyEnv: cfg.apiKeyEnv } : {}),

@@ -28,6 +28,10 @@ export interface OpenAIJudgeOptions {
   minMass?: number;
   /** Requests in flight at most, over all endpoints (default 16). */
   concurrency?: number;
+  /** Requests in flight at most to any one endpoint (default: no bound beyond `concurrency`). */
+  endpointConcurrency?: number;
+  /** Called after every HTTP attempt (for metrics and logs); never changes the outcome. */
+  onAttempt?: (event: JudgeAttempt) => void;
   /** Per-request timeout (default 120 s). */
   timeoutMs?: number;
   /** Tries per judgement, first included (default 5). */
@@ -45,6 +49,14 @@ export interface OpenAIJudgeOptions {
   textFallback?: boolean;
   /** Images with a shorter side below this are enlarged by an integer factor, nearest neighbour (default 56; 0: never). */
   minImageSide?: number;
+}
+
+/** One HTTP attempt: which endpoint, how long, and whether it answered, will be retried, or failed for good. */
+export interface JudgeAttempt {
+  url: string;
+  ms: number;
+  outcome: "ok" | "retry" | "fail";
+  error?: string;
 }
 
 export const DEFAULT_API_KEY_ENV = "PORTRAITRL_JUDGE_API_KEY";
@@ -68,6 +80,7 @@ export function checkJudgeOptions(o: OpenAIJudgeOptions): void {
   };
   positiveInt(o.topLogprobs, "--top-logprobs", 20);
   positiveInt(o.concurrency, "--judge-concurrency");
+  positiveInt(o.endpointConcurrency, "--judge-endpoint-concurrency");
   positiveInt(o.maxAttempts, "--judge-retries");
   if (o.timeoutMs !== undefined && !(o.timeoutMs > 0)) throw new UserError(`--judge-timeout: expected a positive number, got ${o.timeoutMs}`);
   if (o.minMass !== undefined && !(o.minMass >= 0 && o.minMass <= 1)) throw new UserError(`--min-mass: expected a number in [0, 1], got ${o.minMass}`);
@@ -92,11 +105,13 @@ export class OpenAIJudge implements Judge {
   readonly levels: readonly number[];
   /** Requests sent to a server (cache hits excluded). */
   requestsSent = 0;
-  private readonly o: Required<Omit<OpenAIJudgeOptions, "cacheFile" | "templates">>;
+  private readonly o: Required<Omit<OpenAIJudgeOptions, "cacheFile" | "templates" | "endpointConcurrency" | "onAttempt">>;
   private readonly templates: PromptTemplates;
   private readonly pool: EndpointPool;
   private readonly clients: OpenAI[];
   private readonly sem: Semaphore;
+  private readonly endpointSems: Semaphore[] | null;
+  private readonly onAttempt: ((event: JudgeAttempt) => void) | null;
   private readonly cache: JudgeCache | null;
 
   constructor(opts: OpenAIJudgeOptions) {
@@ -124,6 +139,9 @@ export class OpenAIJudge implements Judge {
     const apiKey = process.env[this.o.apiKeyEnv] ?? "EMPTY";
     this.clients = this.o.urls.map((baseURL) => new OpenAI({ baseURL, apiKey, maxRetries: 0, timeout: this.o.timeoutMs }));
     this.sem = new Semaphore(this.o.concurrency);
+    const perEndpoint = opts.endpointConcurrency;
+    this.endpointSems = perEndpoint !== undefined ? this.o.urls.map(() => new Semaphore(perEndpoint)) : null;
+    this.onAttempt = opts.onAttempt ?? null;
     this.cache = opts.cacheFile ? new JudgeCache(opts.cacheFile) : null;
   }
 
@@ -193,6 +211,15 @@ export class OpenAIJudge implements Judge {
     }
   }
 
+  /** One attempt under the endpoint's own bound, reported to `onAttempt`. */
+  private async observed(index: number, body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, tries: number): Promise<Outcome> {
+    const sem = this.endpointSems?.[index];
+    const t0 = performance.now();
+    const out = sem ? await sem.run(() => this.attempt(index, body, tries)) : await this.attempt(index, body, tries);
+    this.onAttempt?.({ url: this.o.urls[index] as string, ms: performance.now() - t0, outcome: out.kind, ...(out.kind === "ok" ? {} : { error: out.error }) });
+    return out;
+  }
+
   /** Sends with rotation, bounded concurrency and retries; the last error when all tries failed. */
   private async send(body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming): Promise<{ body: unknown } | { error: string }> {
     let lastError = "no attempt";
@@ -203,7 +230,7 @@ export class OpenAIJudge implements Judge {
         await sleep(pick.waitMs);
         continue;
       }
-      const out = await this.sem.run(() => this.attempt(pick.index, body, tries));
+      const out = await this.sem.run(() => this.observed(pick.index, body, tries));
       if (out.kind === "ok") return { body: out.body };
       if (out.kind === "fail") return { error: out.error };
       lastError = out.error;

@@ -11,6 +11,7 @@ import { registerSft } from "./sft.js";
 import { registerSample } from "./sample.js";
 import { registerTrain } from "./train.js";
 import { registerCompare } from "./compare.js";
+import { registerServeReward } from "./serve-reward.js";
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerCompare(program);
   registerRate(program);
   registerReport(program);
+  registerServeReward(program);
 }
