@@ -4,10 +4,12 @@
  * weights. First the two forwards are compared on the same inputs; then, for `--rounds` rounds, each
  * side times `--reps` calls in turn (jax-js, peer, jax-js, peer, …), so both see the same load. Each
  * round gives a ratio of medians; the JSON reports the median ratio and its spread over rounds.
- * Without PyTorch it says so in one line and prints no ratio.
+ * Without PyTorch it says so in one line and prints no ratio. The 1-minute load average is recorded:
+ * when it exceeds the core count, PyTorch's OpenMP threads (which spin and wait on each other) slow
+ * down many times more than jax-js, and the ratio is flagged as not representative.
  * Run: `npx tsx bench/model.ts [--preset small] [--batch 32] [--rounds 5] [--reps 3]`.
  */
-import { loadavg } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { initJax, jax, np, type JaxArray } from "../src/runtime/jax.js";
 import { Rng } from "../src/runtime/rng.js";
 import { initTrainState, makeTrainStep } from "../src/runtime/train-step.js";
@@ -113,6 +115,9 @@ async function main(): Promise<void> {
   } else process.stderr.write(`${peer.reason}\n`);
 
   const loadBefore = loadavg()[0]!;
+  const contended = loadBefore > availableParallelism();
+  if (contended && !("reason" in peer))
+    process.stderr.write(`bench/model: load average ${loadBefore.toFixed(1)} on ${availableParallelism()} cores before the timed rounds; PyTorch's OpenMP threads slow down far more than jax-js on an oversubscribed machine, so this ratio flatters jax-js\n`);
   const jaxMs = { forward: [] as number[], trainStep: [] as number[] };
   const peerMs = { forward: [] as number[], trainStep: [] as number[] };
   const ratios = { forward: [] as number[], trainStep: [] as number[] };
@@ -142,7 +147,7 @@ async function main(): Promise<void> {
     gflopsPerSecond: { forward: round(gflop / (median(jaxMs.forward) / 1e3)), trainStep: round((3 * gflop) / (median(jaxMs.trainStep) / 1e3)) },
     peer: hasPeer ? { ...peer.info, forwardAgreement: agreement, ms: { forward: spread(peerMs.forward), trainStep: spread(peerMs.trainStep) } } : null,
     ratioToPytorch: hasPeer ? { forward: spread(ratios.forward, 2), trainStep: spread(ratios.trainStep, 2) } : null,
-    loadAverage1m: { before: round(loadBefore, 2), after: round(loadavg()[0]!, 2) },
+    loadAverage1m: { before: round(loadBefore, 2), after: round(loadavg()[0]!, 2), cores: availableParallelism(), contended },
     note: "ratio = jax-js / PyTorch, per round from medians of alternating runs; wall-clock on a shared machine",
   };
   if (hasPeer) peer.close();
