@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { initJax, jax, np, type JaxArray } from "../../src/runtime/jax.js";
-import { maskedSoftmax, softmax } from "../../src/model/softmax.js";
+import { maskedSoftmax, maxKeepdims, softmax } from "../../src/model/softmax.js";
+import { Rng } from "../../src/runtime/rng.js";
 
 const W = [1, 2, 3, 4];
 
@@ -44,5 +45,19 @@ describe("model softmax", () => {
     expect(Array.from(none)).toEqual([0, 0, 0, 0]);
     const gNone = await jax.jit(jax.grad((x: JaxArray) => maskedSoftmax(x, np.array([0, 0, 0, 0]), 0).sum()))(np.array(s)).data();
     expect(Array.from(gNone).every((v) => v === 0)).toBe(true);
+  });
+
+  it("the two-pass max over the last axis equals the one-pass max exactly, and softmax along 12 logits matches the formula", async () => {
+    await initJax();
+    const rng = new Rng(3);
+    const x = rng.normalArray(3 * 5 * 132, 50);
+    x[7] = -1e30; // a masked-looking entry
+    x[200] = x[201]!; // a tie
+    const two = await maxKeepdims(np.array(x, { shape: [3, 5, 132] }), -1).data();
+    const one = await np.array(x, { shape: [3, 5, 132] }).max(-1, { keepdims: true }).data();
+    expect(Array.from(two)).toEqual(Array.from(one));
+    const s = [0.3, -1.2, 2.0, 0.1, 100, 95, -3, 99, -0.5, 98.5, 7, 100.25];
+    const p = await softmax(np.array(s), -1).data();
+    reference(s, s.map(() => 1)).forEach((v, i) => expect(p[i]).toBeCloseTo(v, 6));
   });
 });
