@@ -73,8 +73,7 @@ async function main(): Promise<void> {
         const b = batch(B);
         const vOld = programs.velocity(baseA.ref, lora.ref, b.xt.ref, b.t.ref, b.ref.ref, b.text.ref);
         await vOld.blockUntilReady();
-        const args = [b.xt, b.t, b.ref, b.text, b.v, vOld, np.full([B], 0.5), np.full([B], 1 / B)];
-        if (algorithm.needs.ref) args.push(np.array(rng.normalArray(B * N * P), { shape: [B, N, P] }));
+        const args = { xt: b.xt, t: b.t, ref: b.ref, text: b.text, v: b.v, vOld, pref: np.full([B], 0.5), weight: np.full([B], 1 / B), ...(algorithm.needs.ref ? { vRef: np.array(rng.normalArray(B * N * P), { shape: [B, N, P] }) } : {}) };
         const s = performance.now();
         const [stats, acc] = programs.accumulate(lora.ref, np.zeros([model.loraSize]), baseA.ref, args);
         await acc.data();

@@ -13,7 +13,7 @@ import { loadCheckpoint } from "../../src/model/index.js";
 import { UserError } from "../../src/runtime/errors.js";
 import { liveArrayCount, trackLiveArrays } from "../../src/runtime/live.js";
 import { registerTrain } from "../../src/cli/commands/train.js";
-import { ALGORITHM_NAMES } from "../../src/rl/algorithms.js";
+import { algorithmNames } from "../../src/rl/algorithms.js";
 import { inspectRunFolder, resolveTrainConfig, train, type EpochMetrics } from "../../src/rl/trainer/index.js";
 import { BrightnessReward, makeData, makeInit } from "./trainer-fixtures.js";
 
@@ -63,7 +63,7 @@ describe("every algorithm raises a brightness reward on the tiny preset", () => 
   };
   /** NFT's signal is weaker here (r from A with the global std): it gets 12 epochs instead of 6. */
   const slow = new Set(["diffusion-nft", "uniworld-v2"]);
-  for (const algo of ALGORITHM_NAMES) {
+  for (const algo of algorithmNames()) {
     it(`${algo}: mean reward of the last two epochs above the first two`, async () => {
       const epochs = slow.has(algo) ? 12 : 6;
       const m = await run(algo, epochs, settings[algo] ?? {});

@@ -24,7 +24,7 @@ import { loadCheckpoint } from "../../model/index.js";
 import { writeFileAtomic } from "../../runtime/atomic.js";
 import { UserError } from "../../runtime/errors.js";
 import { checkJudgeConfig, REWARD_VARIANTS } from "../../reward/index.js";
-import { ALGORITHM_NAMES } from "../../rl/algorithms.js";
+import { algorithmNames } from "../../rl/algorithms.js";
 import { readConfigFile, resolveTrainConfig, TRAIN_PRESETS } from "../../rl/trainer/index.js";
 import { versions } from "../../rl/trainer/run-folder.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
@@ -51,7 +51,7 @@ interface CompareCliOptions extends JudgeFlags {
 const SELF = fileURLToPath(import.meta.url);
 /** The CLI entry beside this file (main.js when built, main.ts under tsx), run with this process's loader flags. */
 const RUNNER_ARGS = [...process.execArgv.filter((a) => !a.startsWith("--inspect")), join(dirname(SELF), "..", `main${extname(SELF)}`)];
-const METHODS = ["sft", ...ALGORITHM_NAMES];
+const METHODS = ["sft", ...algorithmNames()];
 
 
 function list(flag: string, text: string, valid: readonly string[], what: string): string[] {

@@ -11,7 +11,7 @@ import { loadDataset } from "../../data/index.js";
 import { chooseBaseWeights, loadCheckpoint } from "../../model/index.js";
 import { UserError } from "../../runtime/errors.js";
 import { buildJudge, checkJudgeConfig, createRewardModel, createSyntheticEmbedder, parseRewardVariant, type RewardParts } from "../../reward/index.js";
-import { ALGORITHM_NAMES } from "../../rl/algorithms.js";
+import { algorithmNames } from "../../rl/algorithms.js";
 import { TRAIN_PRESETS, inspectRunFolder, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 import { optionalInt } from "../int-flag.js";
@@ -39,7 +39,7 @@ export function registerTrain(program: Command): void {
   const cmd = program
     .command("train")
     .description("RL post-training (NaSPO or a baseline) of a LoRA on top of an SFT checkpoint; resumes RUN when it exists")
-    .requiredOption("--algo <name>", `algorithm: ${ALGORITHM_NAMES.join(", ")}`)
+    .requiredOption("--algo <name>", `algorithm: ${algorithmNames().join(", ")}`)
     .requiredOption("--data <dir>", "dataset folder (train split)")
     .requiredOption("--init <ckpt>", "SFT checkpoint folder (its base weights are frozen; a LoRA is trained)")
     .requiredOption("--out <run>", "run folder (created, or resumed from checkpoints/latest)")

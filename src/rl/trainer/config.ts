@@ -16,8 +16,10 @@ import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { z } from "zod";
 import { UserError } from "../../runtime/errors.js";
+import { firstIssue } from "../../runtime/zod-error.js";
 import { LoraConfigSchema } from "../../model/lora.js";
-import { ALGORITHM_NAMES, resolveAlgorithm, type ResolvedAlgorithm } from "../algorithms.js";
+import { algorithmNames, resolveAlgorithm } from "../algorithms.js";
+import type { ResolvedAlgorithm } from "../recipe.js";
 
 export const TRAIN_PRESETS = ["paper", "cpu", "cpu-tiny", "tiny"] as const;
 export type TrainPreset = (typeof TRAIN_PRESETS)[number];
@@ -54,7 +56,8 @@ export const TrainConfigSchema = z.strictObject({
   preset: z.enum(TRAIN_PRESETS),
   /** The model preset the `--init` checkpoint must have. */
   modelPreset: z.string().min(1),
-  algorithm: z.enum(ALGORITHM_NAMES),
+  /** A registered algorithm (src/rl/algorithms.ts). */
+  algorithm: z.string().min(1),
   /** The algorithm's own settings (validated by its schema in src/rl/algorithms.ts). */
   algo: z.record(z.string(), z.unknown()),
   lora: LoraConfigSchema,
@@ -188,11 +191,6 @@ function merge(a: Plain, b: Plain): Plain {
   return out;
 }
 
-function fail(source: string, issue: z.core.$ZodIssue): never {
-  const path = issue.code === "unrecognized_keys" ? issue.keys.join(", ") : issue.path.join(".") || "(root)";
-  throw new UserError(`${source}: field ${path}: ${issue.code === "unrecognized_keys" ? "unknown field" : issue.message}`, 2);
-}
-
 /** Read a YAML/JSON config file to a plain object; one-line UserError when unreadable. */
 export function readConfigFile(file: string): Plain {
   let raw: unknown;
@@ -217,7 +215,7 @@ export interface ResolvedTrainConfig {
  */
 export function resolveTrainConfig(algorithm: string, preset: string, file: Plain | null, fileName: string, flags: TrainOverrides): ResolvedTrainConfig {
   if (!isTrainPreset(preset)) throw new UserError(`--preset: unknown preset "${preset}"; valid: ${TRAIN_PRESETS.join(", ")}`, 2);
-  if (!(ALGORITHM_NAMES as readonly string[]).includes(algorithm)) throw new UserError(`--algo: unknown algorithm "${algorithm}"; valid: ${ALGORITHM_NAMES.join(", ")}`, 2);
+  if (!algorithmNames().includes(algorithm)) throw new UserError(`--algo: unknown algorithm "${algorithm}"; valid: ${algorithmNames().join(", ")}`, 2);
   const fromFile = file ?? {};
   for (const key of ["preset", "algorithm"]) if (key in fromFile) throw new UserError(`${fileName}: field ${key}: set it on the command line (--${key === "algorithm" ? "algo" : key})`, 2);
   let merged: Plain = merge({ ...structuredClone(PRESETS[preset]), algorithm, algo: {} }, fromFile);
@@ -229,9 +227,12 @@ export function resolveTrainConfig(algorithm: string, preset: string, file: Plai
   if (flags.reward !== undefined) flagPart.reward = { variant: flags.reward };
   merged = merge(merged, flagPart);
   const parsed = TrainConfigSchema.safeParse(merged);
-  if (!parsed.success) fail(file ? fileName : "command line", parsed.error.issues[0]!);
+  if (!parsed.success) {
+    const { field, what } = firstIssue(parsed.error);
+    throw new UserError(`${file ? fileName : "command line"}: field ${field}: ${what}`, 2);
+  }
   const resolved = resolveAlgorithm(algorithm, parsed.data.algo, `${file ? fileName : "config"}: algo`);
-  const config: TrainConfig = { ...parsed.data, algo: resolved.config as Plain };
+  const config: TrainConfig = { ...parsed.data, algo: resolved.config };
   return { config, algorithm: resolved };
 }
 
