@@ -26,7 +26,7 @@ import { UserError } from "../../runtime/errors.js";
 import { checkJudgeConfig, REWARD_VARIANTS } from "../../reward/index.js";
 import { algorithmNames } from "../../rl/algorithms.js";
 import { readConfigFile, resolveTrainConfig, TRAIN_PRESETS } from "../../rl/trainer/index.js";
-import { versions } from "../../rl/trainer/run-folder.js";
+import { versions } from "../../runtime/run-folder.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 import { optionalInt, requiredInt } from "../int-flag.js";
 import { interruptible } from "../interrupt.js";

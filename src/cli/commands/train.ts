@@ -12,7 +12,7 @@ import { chooseBaseWeights, loadCheckpoint } from "../../model/index.js";
 import { UserError } from "../../runtime/errors.js";
 import { buildJudge, checkJudgeConfig, createRewardModel, createSyntheticEmbedder, parseRewardVariant, type RewardParts } from "../../reward/index.js";
 import { algorithmNames } from "../../rl/algorithms.js";
-import { TRAIN_PRESETS, inspectRunFolder, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
+import { TRAIN_PRESETS, inspectTrainRun, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 import { optionalInt } from "../int-flag.js";
 import { interruptible } from "../interrupt.js";
@@ -76,7 +76,7 @@ export function registerTrain(program: Command): void {
     const ck = await loadCheckpoint(o.init, { expectPreset: config.modelPreset });
     const { base, ema } = chooseBaseWeights(ck, initWeights);
     const records = await loadDataset(o.data, "train");
-    const run = await inspectRunFolder(out, config);
+    const run = await inspectTrainRun(out, config);
 
     // ---- the reward
     const synthetic = records.every((r) => r.attributes !== undefined);

@@ -235,17 +235,3 @@ export function resolveTrainConfig(algorithm: string, preset: string, file: Plai
   const config: TrainConfig = { ...parsed.data, algo: resolved.config };
   return { config, algorithm: resolved };
 }
-
-/** The first field (dotted path) where two configs differ, ignoring `epochs` (a run may be extended); null if none. */
-export function configDifference(a: unknown, b: unknown, path = ""): string | null {
-  if (path === "epochs") return null;
-  if (isPlain(a) && isPlain(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    for (const k of keys) {
-      const d = configDifference(a[k], b[k], path ? `${path}.${k}` : k);
-      if (d !== null) return d;
-    }
-    return null;
-  }
-  return JSON.stringify(a) === JSON.stringify(b) ? null : path || "(root)";
-}

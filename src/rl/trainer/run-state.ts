@@ -10,7 +10,8 @@ import type { RngState } from "../../runtime/rng.js";
 import { loadCheckpoint, saveCheckpoint, type LoraConfig, type ModelConfig } from "../../model/index.js";
 import { EvalEma, OldPolicy } from "../ema.js";
 import type { GroupFilter, GroupFilterFactory } from "../recipe.js";
-import { TrainConfigSchema, configDifference, type TrainConfig } from "./config.js";
+import { firstDifference } from "../../runtime/run-folder.js";
+import { TrainConfigSchema, type TrainConfig } from "./config.js";
 
 export interface RunState {
   /** Epochs completed. */
@@ -73,7 +74,7 @@ export async function loadRunState(dir: string, modelConfig: ModelConfig, config
   const parsed = StateFileSchema.safeParse(ck.state);
   if (!parsed.success || !ck.loraWeights) throw new UserError(`checkpoint ${dir}: not a training checkpoint (state.json or lora.safetensors missing or invalid)`, 1);
   const st = parsed.data;
-  const diff = configDifference(st.config, config);
+  const diff = firstDifference(st.config, config, "epochs"); // a run may be extended
   if (diff !== null) throw new UserError(`checkpoint ${dir}: config field ${diff} differs from this command's`, 2);
   const need = (name: string): Float32Array => {
     const x = ck.extra[name];

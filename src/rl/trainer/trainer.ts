@@ -31,7 +31,8 @@ import { buildPrograms } from "./programs.js";
 import { rolloutEpoch } from "./rollout-epoch.js";
 import { epochSignal } from "./signal.js";
 import { updateEpoch, type DeviceState } from "./update.js";
-import { appendMetrics, commitCheckpoint, openRunFolder, paths, truncateMetrics, versions, type RunConfigFile, type RunFolderStatus } from "./run-folder.js";
+import { appendMetrics, commitCheckpoint, openRunFolder, truncateMetrics, versions, type RunFolderStatus } from "../../runtime/run-folder.js";
+import { paths, RUN_KIND, type RunConfigFile } from "./run-folder.js";
 import { loadRunState, saveRunState, type RunState } from "./run-state.js";
 import { epochMetrics, type EpochMetrics } from "./metrics.js";
 import { writeGroupsDump } from "./groups-dump.js";
@@ -55,7 +56,7 @@ export interface TrainOptions {
   reward: RewardModel;
   /** Recorded in config.json (never secrets). */
   judgeInfo?: Record<string, unknown>;
-  /** From `inspectRunFolder`. */
+  /** From `inspectTrainRun`. */
   run: RunFolderStatus;
   /** Show progress bars (only on a TTY). */
   progress?: boolean;
@@ -120,7 +121,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     };
   }
   const runFile: RunConfigFile = {
-    kind: "portraitrl-train",
+    kind: RUN_KIND,
     version: 1,
     config,
     seed: config.seed,
@@ -131,7 +132,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     created_at: new Date().toISOString(),
   };
   await openRunFolder(o.out, runFile, o.run);
-  await truncateMetrics(o.out, state.epoch);
+  await truncateMetrics(o.out, (line) => (line.epoch as number) < state.epoch); // an interrupted epoch is replayed
 
   // ---- device
   const sde = rollout.kind === "sde" ? { kind: rollout.sampler, noiseLevel: rollout.noiseLevel } : null;
@@ -222,7 +223,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
     // ---- metrics, groups dump, checkpoint
     const metrics = epochMetrics({ epoch, step: state.step, timeS: now() - t0, dp, pf, groupKeys, signal, steps, seconds, wDp: config.reward.wDp, bannedGroups: state.ban?.excludedCount ?? 0, nanSteps: state.nanSteps });
-    await appendMetrics(o.out, metrics as unknown as Record<string, unknown>);
+    await appendMetrics(o.out, metrics);
     if (config.groupsEvery > 0 && (epoch + 1) % config.groupsEvery === 0) {
       await writeGroupsDump(o.out, epoch, mc, chosen.map((gi) => prepared[gi]!), G, samples, dp, pf, signal.shownAdv);
     }
