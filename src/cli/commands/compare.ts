@@ -43,8 +43,6 @@ interface CompareCliOptions extends JudgeFlags {
   configs?: string;
   samples?: string;
   jobs: string;
-  clipModel?: string;
-  dinoModel?: string;
   progress: boolean;
 }
 
@@ -69,12 +67,12 @@ function folder(flag: string, path: string | undefined): string | null {
   return resolve(path);
 }
 
-/** The judge flags given on the command line, to forward to every train and eval unchanged. */
+/** The judge flags given on the command line, to forward to every train and eval unchanged (the embedder folders go to eval only, resolved). */
 function judgeArgs(cmd: Command): string[] {
   const out: string[] = [];
   for (const opt of addJudgeOptions(new Command()).options) {
     const key = opt.attributeName();
-    if (cmd.getOptionValueSource(key) !== "cli") continue;
+    if (key === "clipModel" || key === "dinoModel" || cmd.getOptionValueSource(key) !== "cli") continue;
     const v: unknown = cmd.getOptionValue(key);
     if (opt.negate) {
       if (v === false) out.push(opt.long!);
@@ -140,8 +138,6 @@ export function registerCompare(program: Command): void {
     .option("--configs <dir>", "folder of per-algorithm overrides: <algo>.yaml is passed to `train --config` when it exists")
     .option("--samples <n>", "evaluate the first N test records (default: all)")
     .option("--jobs <n>", "cells run at once (each child process uses up to two threads)", "1")
-    .option("--clip-model <dir>", "local CLIP ONNX folder for clip_i and clip_t (eval)")
-    .option("--dino-model <dir>", "local DINOv2 ONNX folder for dino_i (eval)")
     .option("--no-progress", "no progress bars in the training runs");
   addJudgeOptions(cmd).action(async (o: CompareCliOptions, self: Command) => {
     // ---- validate everything before writing anything

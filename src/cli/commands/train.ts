@@ -10,7 +10,8 @@ import type { Command } from "commander";
 import { loadDataset } from "../../data/index.js";
 import { chooseBaseWeights, loadCheckpoint } from "../../model/index.js";
 import { UserError } from "../../runtime/errors.js";
-import { buildJudge, checkJudgeConfig, createRewardModel, createSyntheticEmbedder, parseRewardVariant, type RewardParts } from "../../reward/index.js";
+import { parseRewardVariant } from "../../reward/index.js";
+import { buildReward, checkRewardSources } from "../../eval/reward-factory.js";
 import { algorithmNames } from "../../rl/algorithms.js";
 import { TRAIN_PRESETS, inspectTrainRun, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
@@ -30,6 +31,8 @@ interface TrainCliOptions extends JudgeFlags {
   groupSize?: string;
   groupsPerEpoch?: string;
   reward?: string;
+  clipModel?: string;
+  dinoModel?: string;
   initWeights: string;
   progress: boolean;
 }
@@ -70,30 +73,19 @@ export function registerTrain(program: Command): void {
     const initWeights = baseWeightChoice("--init-weights", o.initWeights);
     const out = resolve(o.out);
     const judgeCfg = judgeConfigFrom(o, runPaths.judgeCache(out));
-    const variant = config.reward.variant;
-    const needsJudge = variant === "ours" || variant === "dual-pd";
-    if (needsJudge && judgeCfg.urls.length > 0) checkJudgeConfig(judgeCfg, false, o.data);
+    const variant = parseRewardVariant(config.reward.variant, `${o.config ?? "config"}: reward.variant`);
+    const sources = { judge: judgeCfg, clipModel: o.clipModel ?? null, dinoModel: o.dinoModel ?? null };
+    checkRewardSources(variant, sources, o.data);
     const ck = await loadCheckpoint(o.init, { expectPreset: config.modelPreset });
     const { base, ema } = chooseBaseWeights(ck, initWeights);
     const records = await loadDataset(o.data, "train");
     const run = await inspectTrainRun(out, config);
 
     // ---- the reward
-    const synthetic = records.every((r) => r.attributes !== undefined);
-    const parts: RewardParts = {};
-    let judgeInfo: Record<string, unknown> = { reward: variant };
-    if (needsJudge) {
-      const ready = await buildJudge(judgeCfg, synthetic, o.data);
-      for (const line of ready.probe) process.stderr.write(`${line}\n`);
-      parts.judge = ready.judge;
-      judgeInfo = { ...judgeInfo, ...ready.describe, cache: judgeCfg.cacheFile ?? null };
-    } else if (synthetic) {
-      parts.clip = createSyntheticEmbedder();
-      parts.dino = parts.clip;
-    } else {
-      throw new UserError(`--reward ${variant}: the data are not synthetic; use the judge rewards (ours, dual-pd) with --judge-url`, 2);
-    }
-    const reward = createRewardModel(variant, parts);
+    const ready = await buildReward(variant, sources, records.every((r) => r.attributes !== undefined), o.data);
+    for (const line of ready.probe) process.stderr.write(`${line}\n`);
+    const judgeInfo = { reward: variant, ...ready.describe, ...(variant === "ours" || variant === "dual-pd" ? { cache: judgeCfg.cacheFile ?? null } : {}) };
+    const reward = ready.reward;
 
     // ---- SIGINT: finish the step, checkpoint, exit 130; a second one exits at once
     try {
