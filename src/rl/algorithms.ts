@@ -1,6 +1,6 @@
 /**
  * The algorithm registry: one line per recipe (recipe.ts). A new algorithm is one file with its loss
- * and recipe, plus one line in `RECIPES` (or a `registerAlgorithm` call). Everything the trainer needs
+ * and recipe, plus one `registerAlgorithm` line below. Everything the trainer needs
  * comes from `resolveAlgorithm`: the validated config and the recipe bound to it.
  */
 import { UserError } from "../runtime/errors.js";

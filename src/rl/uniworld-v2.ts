@@ -11,8 +11,7 @@
  */
 import { z } from "zod";
 import { groupMembers, meanStd } from "../runtime/group-stats.js";
-import { nftSignal } from "./advantages.js";
-import { diffusionNftConfigSchema, diffusionNftLoss } from "./diffusion-nft.js";
+import { diffusionNftConfigSchema, diffusionNftRecipe } from "./diffusion-nft.js";
 import type { AlgorithmRecipe, GroupFilter } from "./recipe.js";
 
 export const uniworldV2ConfigSchema = z.strictObject({
@@ -97,15 +96,11 @@ export class GroupBanTracker implements GroupFilter {
   }
 }
 
-/** The recipe: DiffusionNFT's loss and signal, with the low-variance group rule as its group filter. */
+/** The recipe: DiffusionNFT's (loss, signal, needs, old policy), with the low-variance group rule as its group filter. */
 export const uniworldV2Recipe: AlgorithmRecipe<UniworldV2Config> = {
+  ...diffusionNftRecipe,
   name: "uniworld-v2",
   schema: uniworldV2ConfigSchema,
-  loss: { inputs: "samples", run: diffusionNftLoss },
-  needs: (cfg) => ({ old: true, ref: cfg.klWeight > 0 }),
-  rewardRecipe: "raw-sum",
-  signal: (cfg) => nftSignal(cfg.advClipMax),
-  oldDecay: (cfg) => cfg.decayType,
   groupFilter: (cfg) => ({
     create: () => new GroupBanTracker(cfg.stdThreshold, cfg.meanThreshold, [], cfg.banGroups),
     restore: (state) => GroupBanTracker.restore(state, cfg.banGroups),
