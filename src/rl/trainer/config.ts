@@ -3,7 +3,7 @@
  * flags, merged in that order and validated with zod. Errors are one line (source, field, what) and exit 2.
  *
  * - paper: the paper's settings (G = 8, 48 groups per epoch, 60 epochs, LoRA r 64 / α 128 on the
- *   `flow-grpo` targets, one optimizer step per epoch; AdamW as DiffusionNFT's base config).
+ *   `flow-grpo` targets, one optimizer step per epoch; AdamW as the reference trainers' base config).
  * - cpu: sized for the `small` model on two CPU cores (bench/rl.ts measures it): 2 of the 6 sampler
  *   timesteps trained per sample (`int(6·0.34)`; the update, not the rollout, dominated an epoch at 5 of 6)
  *   and per-group training noise (row-noise.ts), for every algorithm alike.
@@ -91,7 +91,7 @@ export const TrainConfigSchema = z.strictObject({
 });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
-const ADAMW_NFT = { lr: 3e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1 };
+const ADAMW_BASE = { lr: 3e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1 };
 
 const CPU: Omit<TrainConfig, "algorithm" | "algo"> = {
   preset: "cpu",
@@ -101,7 +101,7 @@ const CPU: Omit<TrainConfig, "algorithm" | "algo"> = {
   groupsPerEpoch: 8,
   epochs: 8,
   sampling: { steps: 6, solver: "euler", shift: "tokens", timestepFraction: 0.34, trainNoise: "per-group" },
-  optimizer: { ...ADAMW_NFT, lr: 1e-3 },
+  optimizer: { ...ADAMW_BASE, lr: 1e-3 },
   stepsPerEpoch: 2,
   microBatch: 32,
   rolloutBatch: 32,
@@ -123,7 +123,7 @@ const PRESETS: Record<TrainPreset, Omit<TrainConfig, "algorithm" | "algo">> = {
     groupsPerEpoch: 48,
     epochs: 60,
     sampling: { steps: 6, solver: "euler", shift: "tokens", timestepFraction: 0.99, trainNoise: "per-row" },
-    optimizer: ADAMW_NFT,
+    optimizer: ADAMW_BASE,
     stepsPerEpoch: 1,
     microBatch: 32,
     rolloutBatch: 64,
@@ -142,7 +142,7 @@ const PRESETS: Record<TrainPreset, Omit<TrainConfig, "algorithm" | "algo">> = {
     modelPreset: "tiny",
     groupsPerEpoch: 16,
     epochs: 60,
-    optimizer: { ...ADAMW_NFT, lr: 5e-4 },
+    optimizer: { ...ADAMW_BASE, lr: 5e-4 },
     checkpointEvery: 5,
     groupsEvery: 5,
   },
@@ -154,7 +154,7 @@ const PRESETS: Record<TrainPreset, Omit<TrainConfig, "algorithm" | "algo">> = {
     groupsPerEpoch: 4,
     epochs: 4,
     sampling: { steps: 4, solver: "euler", shift: "tokens", timestepFraction: 0.99, trainNoise: "per-row" },
-    optimizer: { ...ADAMW_NFT, lr: 3e-3 },
+    optimizer: { ...ADAMW_BASE, lr: 3e-3 },
     stepsPerEpoch: 1,
     microBatch: 16,
     rolloutBatch: 16,

@@ -1,7 +1,7 @@
 /**
  * The metrics.jsonl line of one RL epoch (scratch/FORMATS.md), plus a few extra keys the format allows
  * readers to ignore: nan_steps (optimizer steps skipped for a NaN loss so far), dropped_groups,
- * banned_groups, sigma_quantiles (σ(Δ) for NaSPO) and the algorithm's own diagnostics (`extra`).
+ * banned_groups (excluded by the recipe's group filter), sigma_quantiles (σ(Δ) when the loss reports it) and the algorithm's own diagnostics (`extra`).
  */
 import { groupMembers, meanStd } from "../../runtime/group-stats.js";
 import type { EpochSignal } from "./signal.js";
@@ -12,7 +12,7 @@ export interface StepStats {
   skipped: boolean;
   /** Row-weighted means of the loss's scalar diagnostics. */
   scalars: Record<string, number>;
-  /** Per-row diagnostics (Δ and σ(Δ) for NaSPO). */
+  /** Per-row diagnostics (Δ and σ(Δ), when the loss reports them). */
   rows: Record<string, number[]>;
 }
 

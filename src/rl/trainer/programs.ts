@@ -47,7 +47,7 @@ export interface SamplesBatch extends Rows {
   xt: JaxArray;
   v: JaxArray;
   vOld: JaxArray;
-  /** Eq. 14 Adv, or NFT's r. */
+  /** The probability that the sample is preferred (the recipe's signal). */
   pref: JaxArray;
   vRef?: JaxArray;
 }
@@ -104,7 +104,7 @@ function layoutOf(aux: Record<string, JaxArray>): StatsLayout {
 }
 
 /**
- * `referenceIsOld`: the loss's reference is the old policy (NaSPO `reference: old-policy`), so v_old is
+ * `referenceIsOld`: the loss's reference is the old policy (the recipe says so), so v_old is
  * passed as v_ref too and no reference forward runs.
  */
 export function buildPrograms(model: EditModel, loss: BoundLoss, hp: AdamWHyper, sde: SdeSpec | null, referenceIsOld: boolean): Programs {

@@ -23,7 +23,7 @@ export interface RunState {
   v: Float32Array;
   old: OldPolicy;
   ema: EvalEma;
-  /** The reference LoRA when it is not zero (Flow-DPO with `refUpdateEvery`); null = the cold-start model. */
+  /** The reference LoRA when a recipe's `afterStep` made θ the reference; null = the cold-start model. */
   refLora: Float32Array | null;
   /** The algorithm's group filter (state.json "ban"), when it has one. */
   ban: GroupFilter | null;

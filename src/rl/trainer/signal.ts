@@ -12,11 +12,11 @@ import type { PreferencePair } from "../advantages.js";
 import type { GroupFilter, ResolvedAlgorithm } from "../recipe.js";
 
 export interface EpochSignal {
-  /** Per sample: the loss's per-sample input (Adv for NaSPO, r for NFT, A for GRPO, label for KTO); NaN-free. */
+  /** Per sample: the loss's per-sample input (the recipe's signal: an advantage, a probability or a label); NaN-free. */
   value: number[];
   /** Per sample: 1 when the sample is trained on. */
   mask: number[];
-  /** Online DPO/DSPO pairs (best and worst of each group). */
+  /** Preference pairs (pair losses), otherwise empty. */
   pairs: PreferencePair[];
   /** The advantage shown in reports per sample (null where masked). */
   shownAdv: (number | null)[];
@@ -27,8 +27,8 @@ export interface EpochSignal {
 }
 
 /**
- * The reward recipe of this run: the algorithm's own (Eq. 12–13 for NaSPO, the raw sum for the
- * baselines). The one place a run-wide switch (the same mechanism for every method) would choose it.
+ * The reward recipe of this run: the algorithm's own (`rewardRecipe` of its recipe). The one place a
+ * run-wide switch (the same mechanism for every method) would choose it.
  */
 export function rewardRecipeOf(algorithm: ResolvedAlgorithm): AggregationRecipe {
   return algorithm.rewardRecipe;
