@@ -19,7 +19,7 @@ import { initTrainState, makeTrainStep } from "../src/runtime/train-step.js";
 import { buildModel, headDim, presetConfig, sequenceLength, tokenizeBatch } from "../src/model/index.js";
 import { loadDataset, synthesizeDataset } from "../src/data/index.js";
 import { createRewardModel, createSyntheticJudge } from "../src/reward/index.js";
-import { inspectRunFolder, resolveTrainConfig, train, type EpochMetrics } from "../src/rl/trainer/index.js";
+import { inspectTrainRun, resolveTrainConfig, train, type EpochMetrics } from "../src/rl/trainer/index.js";
 import { summarise, type ClassContext, type KernelEntry } from "./kernel-classes.js";
 
 const CHILD_FLAG = "--single-threaded-child";
@@ -84,7 +84,7 @@ async function profileEpoch(ctxOf: (lora: number) => ClassContext): Promise<Reco
       records: await loadDataset(data, "train"),
       dataDir: data,
       reward,
-      run: await inspectRunFolder(out, config),
+      run: await inspectTrainRun(out, config),
       hooks: {
         afterEpoch({ metrics }) {
           if (marks.length === 0) {

@@ -14,7 +14,7 @@ import { Rng } from "../src/runtime/rng.js";
 import { loadDataset, synthesizeDataset } from "../src/data/index.js";
 import { buildModel, presetConfig } from "../src/model/index.js";
 import { createRewardModel, createSyntheticJudge } from "../src/reward/index.js";
-import { inspectRunFolder, resolveTrainConfig, train, type EpochMetrics } from "../src/rl/trainer/index.js";
+import { inspectTrainRun, resolveTrainConfig, train, type EpochMetrics } from "../src/rl/trainer/index.js";
 import { buildPrograms } from "../src/rl/trainer/programs.js";
 
 function arg(name: string, def: string): string {
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     const out = join(root, "run");
     const reward = createRewardModel("ours", { judge: createSyntheticJudge() });
     const t0 = performance.now();
-    await train({ out, config, algorithm, init: { config: modelConfig, base, path: "random-init" }, records: await loadDataset(data, "train"), dataDir: data, reward, run: await inspectRunFolder(out, config) });
+    await train({ out, config, algorithm, init: { config: modelConfig, base, path: "random-init" }, records: await loadDataset(data, "train"), dataDir: data, reward, run: await inspectTrainRun(out, config) });
     const wall = (performance.now() - t0) / 1000;
     const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as EpochMetrics);
 
@@ -73,8 +73,7 @@ async function main(): Promise<void> {
         const b = batch(B);
         const vOld = programs.velocity(baseA.ref, lora.ref, b.xt.ref, b.t.ref, b.ref.ref, b.text.ref);
         await vOld.blockUntilReady();
-        const args = [b.xt, b.t, b.ref, b.text, b.v, vOld, np.full([B], 0.5), np.full([B], 1 / B)];
-        if (algorithm.needs.ref) args.push(np.array(rng.normalArray(B * N * P), { shape: [B, N, P] }));
+        const args = { xt: b.xt, t: b.t, ref: b.ref, text: b.text, v: b.v, vOld, pref: np.full([B], 0.5), weight: np.full([B], 1 / B), ...(algorithm.needs.ref ? { vRef: np.array(rng.normalArray(B * N * P), { shape: [B, N, P] }) } : {}) };
         const s = performance.now();
         const [stats, acc] = programs.accumulate(lora.ref, np.zeros([model.loraSize]), baseA.ref, args);
         await acc.data();

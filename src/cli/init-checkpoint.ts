@@ -8,7 +8,8 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../runtime/errors.js";
-import { SFT_RUN_KIND, sftPaths } from "../sft/index.js";
+import { SFT_RUN_KIND } from "../sft/index.js";
+import { runPaths } from "../runtime/run-folder.js";
 
 export interface InitCheckpoint {
   /** The checkpoint folder. */
@@ -25,7 +26,7 @@ export function resolveInitCheckpoint(flag: string, path: string): InitCheckpoin
     return { dir: path, modelPreset: null };
   }
   if (manifest.kind === SFT_RUN_KIND) {
-    const latest = sftPaths.latest(path);
+    const latest = runPaths.latest(path);
     if (!existsSync(latest)) throw new UserError(`${flag} ${path}: an SFT run folder with no checkpoint yet (no checkpoints/latest); let the SFT run reach its first checkpoint`, 2);
     return resolveInitCheckpoint(flag, realpathSync(latest));
   }

@@ -15,7 +15,8 @@ import {
   DETAIL_WEIGHTS, EDITABLE_ATTRIBUTES, IDENTITY_ATTRIBUTES, type AttributeName, type PortraitAttributes, type RecordAttributes,
 } from "./attributes.js";
 import type { DatasetRecord } from "./dataset.js";
-import { recognizeDetailed, type AttributeDistributions } from "./recognizer.js";
+import { recognizeDetailed } from "./recognizer.js";
+import type { AttributeDistributions } from "./recognizer-posterior.js";
 import { oks } from "./oks.js";
 import { keypoints } from "./render.js";
 import { visibleAttributes } from "./visibility.js";

@@ -38,20 +38,13 @@
  * Works at 32 px; larger images that are multiples of 32 are box-downsampled first, smaller ones that divide 32
  * (the tiny model's 16 px) pixel-replicated up.
  */
-import {
-  ALL_ATTRIBUTES, ATTRIBUTE_VALUES, type AttributeName, type AttributeValue, type PortraitAttributes,
-} from "./attributes.js";
+import { ALL_ATTRIBUTES, ATTRIBUTE_VALUES, type AttributeName, type PortraitAttributes } from "./attributes.js";
 import { slotColours } from "./palette.js";
 import { LOW, LP, P, S, WORK, blurredGeometry, sharpGeometry } from "./recognizer-geometry.js";
+import { posteriors, type AttributeDistributions } from "./recognizer-posterior.js";
+import { boxDown, toWorkSize } from "./recognizer-resample.js";
+import { COLOUR_ATTRS, COLOUR_TABLE, type ColourAttr } from "./recognizer-colours.js";
 
-export type AttributeDistributions = { [A in AttributeName]: Record<AttributeValue<A>, number> };
-
-/** Fitted on held-out renders: `npx tsx bench/data.ts --fit --n 1200` (lowest NLL; σ_min hardly matters). */
-export const CALIBRATION_TEMPERATURE = 8;
-export const SIGMA_MIN = 0.02;
-
-const COLOUR_ATTRS = ["background", "skin", "hairColor", "topColor", "trousers"] as const;
-type ColourAttr = (typeof COLOUR_ATTRS)[number];
 const GEOMETRY_ATTRS = ["shot", "position", "body", "legs", "rightArm", "leftArm", "head", "hairStyle", "accessory", "topPattern"] as const;
 type GeometryAttr = (typeof GEOMETRY_ATTRS)[number];
 /** The attributes that move large areas: a restart sweeps only these. */
@@ -66,16 +59,6 @@ const BLUR_GAIN = 0.9;
 const BLUR_GAIN_COARSE = 0.7;
 /** Residual std below which the image is taken as sharp (clean renders leave 0.02–0.05, mostly anti-aliasing). */
 const BLUR_MIN_RESIDUAL = 0.06;
-
-/** For each colour attribute and value, the slots it paints and their colours (read off slotColours). */
-const COLOUR_TABLE: { attr: ColourAttr; slots: number[]; rows: Float64Array[] }[] = COLOUR_ATTRS.map((attr) => {
-  const base = {
-    skin: "light", hairColor: "black", topColor: "red", trousers: "navy", background: "mint", accessory: "none",
-  } as PortraitAttributes;
-  const colours = ATTRIBUTE_VALUES[attr].map((v) => slotColours({ ...base, [attr]: v } as PortraitAttributes));
-  const slots = [...Array(S).keys()].filter((s) => colours.some((c) => [0, 1, 2].some((k) => c[s * 3 + k] !== colours[0]?.[s * 3 + k])));
-  return { attr, slots, rows: colours.map((c) => Float64Array.from(slots.flatMap((s) => [c[s * 3] ?? 0, c[s * 3 + 1] ?? 0, c[s * 3 + 2] ?? 0]))) };
-});
 
 interface Stats {
   gram: Float64Array; // S×S
@@ -286,41 +269,6 @@ const NEUTRAL: Omit<PortraitAttributes, (typeof COLOUR_ATTRS)[number]> = {
   legs: "together", body: "front", shot: "full", position: "center",
 };
 
-/** Box-downsample a [size, size, 3] image to [to, to, 3] (size a multiple of to). */
-function boxDown(pixels: Float32Array, size: number, to: number): Float32Array {
-  if (size === to) return pixels;
-  const k = size / to;
-  const out = new Float32Array(to * to * 3);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const o = (((y / k) | 0) * to + ((x / k) | 0)) * 3;
-      for (let c = 0; c < 3; c++) out[o + c] = (out[o + c] ?? 0) + (pixels[(y * size + x) * 3 + c] ?? 0) / (k * k);
-    }
-  }
-  return out;
-}
-
-/** Nearest-neighbour upsample of a [size, size, 3] image to [to, to, 3] (to a multiple of size). */
-function nearestUp(pixels: Float32Array, size: number, to: number): Float32Array {
-  const k = to / size;
-  const out = new Float32Array(to * to * 3);
-  for (let y = 0; y < to; y++) {
-    for (let x = 0; x < to; x++) {
-      const i = (((y / k) | 0) * size + ((x / k) | 0)) * 3;
-      out.set(pixels.subarray(i, i + 3), (y * to + x) * 3);
-    }
-  }
-  return out;
-}
-
-/** The image at WORK px: box-downsampled from a multiple of WORK, or pixel-replicated up from a divisor of WORK. */
-function toWorkSize(pixels: Float32Array, size: number): Float32Array {
-  if (pixels.length !== size * size * 3) throw new Error(`recognize: expected ${size * size * 3} values for ${size}x${size}x3, got ${pixels.length}`);
-  if (size < WORK && WORK % size === 0) return nearestUp(pixels, size, WORK);
-  if (size % WORK !== 0) throw new Error(`recognize: size ${size} is not a multiple or a divisor of ${WORK}`);
-  return boxDown(pixels, size, WORK);
-}
-
 interface SearchResult {
   est: PortraitAttributes;
   sse: number;
@@ -445,42 +393,7 @@ export function recognizeDetailed(pixels: Float32Array, size: number): Recogniti
   return { distributions: posteriors(sse, residualVar), argmax: res.est, blur: blur.sigma, noiseStd: Math.sqrt(residualVar), sse };
 }
 
-/**
- * p(v) ∝ exp(−(SSE_v − SSE_min) / (2 σ̂² T)) with σ̂² = max(residualVar, σ_min²): the noise model that
- * turns the per-value squared errors into probabilities.
- */
-export function posteriors(
-  sse: Record<AttributeName, number[]>, residualVar: number,
-  temperature = CALIBRATION_TEMPERATURE, sigmaMin = SIGMA_MIN,
-): AttributeDistributions {
-  const sigma2 = Math.max(residualVar, sigmaMin * sigmaMin);
-  const dist: Record<string, Record<string, number>> = {};
-  for (const a of ALL_ATTRIBUTES) {
-    const row = sse[a];
-    const m = Math.min(...row);
-    const logits = row.map((e) => -(e - m) / (2 * sigma2 * temperature));
-    const z = logits.reduce((acc, l) => acc + Math.exp(l), 0);
-    dist[a] = Object.fromEntries(ATTRIBUTE_VALUES[a].map((v, i) => [v, Math.exp(logits[i] ?? -Infinity) / z]));
-  }
-  return dist as AttributeDistributions;
-}
-
 /** Probabilities per attribute value, from pixels alone. */
 export function recognize(pixels: Float32Array, size: number): AttributeDistributions {
   return recognizeDetailed(pixels, size).distributions;
-}
-
-/** The most probable value of every attribute (ties: the first value). */
-export function argmaxAttributes(d: AttributeDistributions): PortraitAttributes {
-  const o: Record<string, string> = {};
-  for (const a of ALL_ATTRIBUTES) {
-    let best = -1;
-    for (const [v, p] of Object.entries(d[a] as Record<string, number>)) {
-      if (p > best) {
-        best = p;
-        o[a] = v;
-      }
-    }
-  }
-  return o as PortraitAttributes;
 }

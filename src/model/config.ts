@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { UserError } from "../runtime/errors.js";
+import { firstIssue } from "../runtime/zod-error.js";
 
 const posInt = z.number().int().positive();
 
@@ -161,10 +162,8 @@ export function presetConfig(name: PresetName | string): ModelConfig {
 export function parseModelConfig(raw: unknown, source: string): ModelConfig {
   const r = ModelConfigSchema.safeParse(raw);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const path = issue.code === "unrecognized_keys" ? issue.keys.join(", ") : issue.path.join(".") || "(root)";
-  const what = issue.code === "unrecognized_keys" ? "unknown field" : issue.message;
-  throw new UserError(`${source}: model config field ${path}: ${what}`);
+  const { field, what } = firstIssue(r.error);
+  throw new UserError(`${source}: model config field ${field}: ${what}`);
 }
 
 /** Derived sizes. */

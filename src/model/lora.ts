@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { Rng } from "../runtime/rng.js";
 import { UserError } from "../runtime/errors.js";
+import { firstIssue } from "../runtime/zod-error.js";
 import type { ModelConfig } from "./config.js";
 import { SpecBuilder, type ParamEntry } from "./params.js";
 import { linearModules, type LinearModule } from "./spec.js";
@@ -41,9 +42,8 @@ export type LoraConfig = z.infer<typeof LoraConfigSchema>;
 export function parseLoraConfig(raw: unknown, source: string): LoraConfig {
   const r = LoraConfigSchema.safeParse(raw);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const path = issue.code === "unrecognized_keys" ? issue.keys.join(", ") : issue.path.join(".") || "(root)";
-  throw new UserError(`${source}: lora config field ${path}: ${issue.code === "unrecognized_keys" ? "unknown field" : issue.message}`);
+  const { field, what } = firstIssue(r.error);
+  throw new UserError(`${source}: lora config field ${field}: ${what}`);
 }
 
 /** The Linear modules a LoRA config targets (suffix match on `.`-separated names). */

@@ -6,6 +6,7 @@
  * A sample with a NaN objective is masked and counted; a group with fewer than two valid samples
  * contributes nothing (all its samples are invalid, s = NaN).
  */
+import { groupMembers, meanStd } from "../runtime/group-stats.js";
 
 export type AggregationRecipe = "standardized" | "raw-sum";
 
@@ -21,6 +22,8 @@ export interface Aggregated {
   /** The combined reward per sample; NaN where not valid. */
   s: number[];
   valid: boolean[];
+  /** The weighted raw sum w_dp·dp + w_pf·pf per sample (Eq. 13 on the raw scores; NaN where a score failed). */
+  raw: number[];
   /** Samples with a NaN dp or pf score. */
   nanCount: number;
   /** Groups left with fewer than two valid samples. */
@@ -28,14 +31,6 @@ export interface Aggregated {
 }
 
 const RAW_SUM_EPS = 1e-4;
-
-/** Mean and population std, shifted by the first value so that a flat group gives exactly 0 deviations. */
-function meanStd(xs: readonly number[]): { mean: number; std: number } {
-  const x0 = xs[0] ?? 0;
-  const mean = x0 + xs.reduce((a, x) => a + (x - x0), 0) / xs.length;
-  const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length;
-  return { mean, std: Math.sqrt(variance) };
-}
 
 export function aggregateRewards(dp: readonly number[], pf: readonly number[], groups: readonly string[], opts: AggregateOptions): Aggregated {
   const n = dp.length;
@@ -47,19 +42,13 @@ export function aggregateRewards(dp: readonly number[], pf: readonly number[], g
 
   const finite = dp.map((d, i) => Number.isFinite(d) && Number.isFinite(pf[i] as number));
   const nanCount = finite.filter((f) => !f).length;
-  const members = new Map<string, number[]>();
-  groups.forEach((g, i) => {
-    if (!finite[i]) return;
-    const list = members.get(g) ?? [];
-    list.push(i);
-    members.set(g, list);
-  });
-  const allGroups = new Set(groups);
+  const members = groupMembers(groups, (i) => finite[i] === true);
+  const raw = dp.map((d, i) => wDp * d + wPf * (pf[i] as number)); // Eq. 13 on the raw scores
   const s = new Array<number>(n).fill(Number.NaN);
   const valid = new Array<boolean>(n).fill(false);
   const kept = [...members.values()].filter((idx) => idx.length >= 2);
   for (const idx of kept) for (const i of idx) valid[i] = true;
-  const droppedGroups = allGroups.size - kept.length;
+  const droppedGroups = members.size - kept.length;
 
   if (opts.recipe === "standardized") {
     for (const idx of kept) {
@@ -72,7 +61,6 @@ export function aggregateRewards(dp: readonly number[], pf: readonly number[], g
       }
     }
   } else {
-    const raw = dp.map((d, i) => wDp * d + wPf * (pf[i] as number));
     const all = kept.flat();
     if (all.length > 0) {
       const globalStd = meanStd(all.map((i) => raw[i] as number)).std;
@@ -82,5 +70,5 @@ export function aggregateRewards(dp: readonly number[], pf: readonly number[], g
       }
     }
   }
-  return { s, valid, nanCount, droppedGroups };
+  return { s, raw, valid, nanCount, droppedGroups };
 }

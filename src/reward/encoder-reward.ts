@@ -15,6 +15,7 @@ export const ENCODER_VARIANTS: readonly EncoderVariant[] = ["clip-t", "clip-i", 
 
 export class EncoderRewardModel implements RewardModel {
   readonly name: string;
+  readonly needsTarget = true;
 
   constructor(
     readonly variant: EncoderVariant,

@@ -45,6 +45,8 @@ export interface RewardScores {
 
 export interface RewardModel {
   readonly name: string;
+  /** The items must carry their target image (the encoder rewards of the ablation; never a judge). */
+  readonly needsTarget: boolean;
   score(items: readonly RewardItem[]): Promise<RewardScores>;
   close(): Promise<void>;
 }
@@ -65,6 +67,7 @@ export function diagnose(dp: readonly number[], pf: readonly number[], results: 
 /** The judge-based rewards: "ours" (DP + PF) and "dual-pd" (the unified prompt). */
 export class JudgeRewardModel implements RewardModel {
   readonly name: string;
+  readonly needsTarget = false;
 
   constructor(
     private readonly judge: Judge,

@@ -6,13 +6,13 @@
  * std is the population std (ddof 0, as numpy in the reference trackers).
  *
  *   (14) Adv = ½ + ½·clip((s − mean_G(s)) / max(std_G(s), 1e-6), −1, 1)              NaSPO
- *        A   = (R − mean_G(R)) / (std_batch(R) + 1e-4)                       DiffusionNFT, Flow-GRPO,
- *                                                                             UniWorld-V2 (stat_tracking)
+ *        A   = (R − mean_G(R)) / (std_batch(R) + 1e-4)    the baselines' raw sum (src/reward aggregate.ts)
  *        r   = ½ + ½·clip(A / Amax, −1, 1)                                   DiffusionNFT (Amax = 5)
  * Flow-GRPO clips A to ±5 inside its loss; DPO/DSPO pair the best and worst sample of each group;
  * KTO labels a sample desirable when A > 0 and undesirable when A < 0.
  */
-import { np, type JaxArray } from "../runtime/jax.js";
+import type { Aggregated } from "../reward/aggregate.js";
+import { groupMembers, meanStd } from "../runtime/group-stats.js";
 
 export interface GroupAdvantages {
   /** Per sample; the neutral value (½ for a probability, 0 for a raw advantage) where masked. */
@@ -28,24 +28,11 @@ export interface NaspoAdvantages extends GroupAdvantages {
   z: number[];
 }
 
-/** Mean and population std, shifted by the first value so that a flat group gives exactly 0 deviations. */
-function meanStd(xs: readonly number[]): { mean: number; std: number } {
-  const x0 = xs[0] ?? 0;
-  const mean = x0 + xs.reduce((a, x) => a + (x - x0), 0) / xs.length;
-  return { mean, std: Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length) };
-}
-
 /** Indices of the valid samples of each group that has at least 2 of them, and the dropped count. */
 function validGroups(values: readonly number[], groups: readonly (string | number)[], mask?: readonly number[]): { kept: number[][]; dropped: number } {
   if (values.length !== groups.length) throw new Error(`advantages: ${values.length} values vs ${groups.length} group keys`);
   if (mask && mask.length !== values.length) throw new Error(`advantages: ${values.length} values vs ${mask.length} mask entries`);
-  const members = new Map<string | number, number[]>();
-  groups.forEach((g, i) => {
-    const list = members.get(g) ?? [];
-    if (Number.isFinite(values[i]) && (mask?.[i] ?? 1) !== 0) list.push(i);
-    members.set(g, list);
-  });
-  const all = [...members.values()];
+  const all = [...groupMembers(groups, (i) => Number.isFinite(values[i]) && (mask?.[i] ?? 1) !== 0).values()];
   const kept = all.filter((idx) => idx.length >= 2);
   return { kept, dropped: all.length - kept.length };
 }
@@ -67,32 +54,6 @@ export function naspoAdvantages(s: readonly number[], groups: readonly (string |
     }
   }
   return { adv, z, mask, droppedGroups: dropped };
-}
-
-export interface GroupMeanOptions {
-  /** Divide by the std of the whole batch (default, `sample.global_std`) or of each group. */
-  globalStd?: boolean;
-  /** Added to the std (1e-4 in the reference trackers). */
-  eps?: number;
-}
-
-/** The baselines' recipe: per-group mean, global (or per-group) std + eps. */
-export function groupMeanGlobalStd(rewards: readonly number[], groups: readonly (string | number)[], opts: GroupMeanOptions = {}): GroupAdvantages {
-  const { globalStd = true, eps = 1e-4 } = opts;
-  const n = rewards.length;
-  const adv = new Array<number>(n).fill(0);
-  const mask = new Array<number>(n).fill(0);
-  const { kept, dropped } = validGroups(rewards, groups);
-  const batchStd = kept.length > 0 ? meanStd(kept.flat().map((i) => rewards[i] as number)).std : 0;
-  for (const idx of kept) {
-    const { mean, std } = meanStd(idx.map((i) => rewards[i] as number));
-    const denom = (globalStd ? batchStd : std) + eps;
-    for (const i of idx) {
-      adv[i] = ((rewards[i] as number) - mean) / denom;
-      mask[i] = 1;
-    }
-  }
-  return { adv, mask, droppedGroups: dropped };
 }
 
 /** DiffusionNFT's optimality probability r = ½ + ½·clip(A/Amax, −1, 1). */
@@ -130,17 +91,58 @@ export function bestWorstPairs(scores: readonly number[], groups: readonly (stri
   return pairs;
 }
 
-/**
- * Per-sample loss weights `mask / denominator`; the denominator defaults to the number of valid
- * samples, so `Σ w·l` is the masked mean. For gradient accumulation pass the valid count of the whole
- * optimizer step (times the timesteps per sample) so the accumulated gradient is that mean.
- */
-export function lossWeights(mask: readonly number[], denominator?: number): Float32Array {
-  const count = denominator ?? mask.reduce((a, m) => a + (m !== 0 ? 1 : 0), 0);
-  return Float32Array.from(mask, (m) => (m !== 0 && count > 0 ? m / count : 0));
+/** What an algorithm trains on, per sample, from one epoch's combined rewards (its `signal`). */
+export interface SignalParts {
+  /** The loss's per-sample input (Adv, r, A or a label); NaN-free. */
+  value: number[];
+  /** 1 where the sample is trained on. */
+  mask: number[];
+  /** Preference pairs (pair losses), otherwise empty. */
+  pairs: PreferencePair[];
+  /** The advantage shown in reports (null where masked). */
+  shown: (number | null)[];
 }
 
-/** A per-sample array for a loss input (float32 `[n]`). */
-export function toArray(xs: readonly number[] | Float32Array): JaxArray {
-  return np.array(Float32Array.from(xs));
+/** Combined rewards s (Eq. 13 or the raw sum, src/reward aggregate.ts) and group keys → what the loss takes. */
+export type SignalFn = (agg: Aggregated, groups: readonly string[]) => SignalParts;
+
+const finite = (x: number): number => (Number.isFinite(x) ? x : 0);
+
+/** The parts every signal starts from: the valid samples, s shown where valid, no value yet. */
+function base(agg: Aggregated): SignalParts & { valid: number[] } {
+  const valid = agg.valid.map((v) => (v ? 1 : 0));
+  return { value: new Array<number>(agg.s.length).fill(0), mask: valid, pairs: [], shown: agg.s.map((s, i) => (valid[i] ? s : null)), valid };
 }
+
+/** NaSPO: Adv of Eq. 14. */
+export const eq14Signal: SignalFn = (agg, groups) => {
+  const a = naspoAdvantages(agg.s, groups); // (14)
+  return { ...base(agg), value: a.adv, mask: a.mask, shown: a.adv.map((x, i) => (a.mask[i] ? x : null)) };
+};
+
+/** DiffusionNFT / UniWorld-V2: r = ½ + ½·clip(A/Amax, −1, 1). */
+export function nftSignal(amax: number): SignalFn {
+  return (agg) => ({ ...base(agg), value: nftOptimality(agg.s.map(finite), amax) });
+}
+
+/** Flow-GRPO: the advantage A itself (clipped inside the loss). */
+export const rawAdvantageSignal: SignalFn = (agg) => ({ ...base(agg), value: agg.s.map(finite) });
+
+/** Diffusion-KTO: labels from the sign of A. */
+export const ktoSignal: SignalFn = (agg) => {
+  const b = base(agg);
+  const k = ktoLabels(agg.s.map(finite), b.valid);
+  return { ...b, value: k.label, mask: k.mask };
+};
+
+/** DSPO / Flow-DPO: the best and worst sample of each group; only they are trained on. */
+export const pairSignal: SignalFn = (agg, groups) => {
+  const b = base(agg);
+  const pairs = bestWorstPairs(agg.s, groups, b.valid);
+  const mask = new Array<number>(agg.s.length).fill(0);
+  for (const p of pairs) {
+    mask[p.winner] = 1;
+    mask[p.loser] = 1;
+  }
+  return { ...b, pairs, mask };
+};

@@ -11,6 +11,8 @@
 import { np, type JaxArray } from "../runtime/jax.js";
 import { sigmoid } from "../runtime/stable-sigmoid.js";
 import { z } from "zod";
+import { ktoSignal } from "./advantages.js";
+import type { AlgorithmRecipe } from "./recipe.js";
 import { betaScheduleSchema, betaT } from "./beta-schedule.js";
 import type { LabelledInputs, LossResult } from "./inputs.js";
 import { sg, sqNorm, weightedMean, weightedSum } from "./ops.js";
@@ -49,3 +51,13 @@ export function diffusionKtoLoss(inputs: LabelledInputs, cfg: DiffusionKtoConfig
   const accuracy = weightedMean(np.greater(signed, 0).astype(np.float32), weight);
   return { loss, aux: { z0, accuracy } };
 }
+
+/** The recipe: labels from the sign of the raw-sum advantage, against the frozen reference. */
+export const diffusionKtoRecipe: AlgorithmRecipe<DiffusionKtoConfig> = {
+  name: "diffusion-kto",
+  schema: diffusionKtoConfigSchema,
+  loss: { inputs: "labelled", run: diffusionKtoLoss },
+  needs: () => ({ old: false, ref: true }),
+  rewardRecipe: "raw-sum",
+  signal: () => ktoSignal,
+};

@@ -16,6 +16,8 @@
  */
 import { np, type JaxArray } from "../runtime/jax.js";
 import { z } from "zod";
+import { nftSignal } from "./advantages.js";
+import type { AlgorithmRecipe } from "./recipe.js";
 import type { ForwardInputs, LossResult } from "./inputs.js";
 import { disposeUnused, meanPerSample, perSample, sg, sqNorm, weightedMean, weightedSum } from "./ops.js";
 import { decayTypeSchema } from "./ema.js";
@@ -122,3 +124,14 @@ export function diffusionNftLoss(inputs: ForwardInputs, cfg: DiffusionNftConfig,
   if (kernel.wNeg) aux.wNeg = kernel.wNeg;
   return { loss, aux };
 }
+
+/** The recipe: the weighted raw sum, r = ½ + ½·clip(A/Amax), v_old always, v_ref for the KL term. */
+export const diffusionNftRecipe: AlgorithmRecipe<DiffusionNftConfig> = {
+  name: "diffusion-nft",
+  schema: diffusionNftConfigSchema,
+  loss: { inputs: "samples", run: diffusionNftLoss },
+  needs: (cfg) => ({ old: true, ref: cfg.klWeight > 0 }),
+  rewardRecipe: "raw-sum",
+  signal: (cfg) => nftSignal(cfg.advClipMax),
+  oldDecay: (cfg) => cfg.decayType,
+};

@@ -12,6 +12,8 @@
 import { np } from "../runtime/jax.js";
 import { sigmoid } from "../runtime/stable-sigmoid.js";
 import { z } from "zod";
+import { pairSignal } from "./advantages.js";
+import type { AlgorithmRecipe } from "./recipe.js";
 import { betaScheduleSchema } from "./beta-schedule.js";
 import { pairMargin, type PairAux } from "./flow-dpo.js";
 import type { LossResult, PairInputs } from "./inputs.js";
@@ -40,3 +42,13 @@ export function dspoLoss(inputs: PairInputs, cfg: DspoConfig): LossResult<PairAu
   const margin = weightedMean(u, weight);
   return { loss, aux: { margin, implicitAcc } };
 }
+
+/** The recipe: best/worst pairs of the raw sum against the frozen reference. */
+export const dspoRecipe: AlgorithmRecipe<DspoConfig> = {
+  name: "dspo",
+  schema: dspoConfigSchema,
+  loss: { inputs: "pairs", run: dspoLoss },
+  needs: () => ({ old: false, ref: true }),
+  rewardRecipe: "raw-sum",
+  signal: () => pairSignal,
+};

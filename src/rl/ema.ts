@@ -18,7 +18,6 @@
  * state plus that vector.
  */
 import { z } from "zod";
-import type { JaxArray } from "../runtime/jax.js";
 
 export const decayTypeSchema = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 export type DecayType = z.infer<typeof decayTypeSchema>;
@@ -45,11 +44,6 @@ export function evalEmaDecay(k: number, cap: number): number {
 export function mixInto(avg: Float32Array, x: Float32Array, d: number): void {
   if (avg.length !== x.length) throw new Error(`EMA: vector lengths differ (${avg.length} vs ${x.length})`);
   for (let i = 0; i < avg.length; i++) avg[i] = d * (avg[i] as number) + (1 - d) * (x[i] as number);
-}
-
-/** `d·avg + (1 − d)·x` on jax arrays (both consumed). */
-export function mixArrays(avg: JaxArray, x: JaxArray, d: number): JaxArray {
-  return avg.mul(d).add(x.mul(1 - d));
 }
 
 export const oldPolicyStateSchema = z.strictObject({

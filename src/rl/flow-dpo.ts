@@ -12,6 +12,8 @@
 import { np, type JaxArray } from "../runtime/jax.js";
 import { logSigmoid } from "../runtime/stable-sigmoid.js";
 import { z } from "zod";
+import { pairSignal } from "./advantages.js";
+import type { AlgorithmRecipe } from "./recipe.js";
 import { betaScheduleSchema, betaT } from "./beta-schedule.js";
 import { implicitReward } from "./implicit-reward.js";
 import type { LossResult, PairInputs } from "./inputs.js";
@@ -49,3 +51,14 @@ export function flowDpoLoss(inputs: PairInputs, cfg: FlowDpoConfig): LossResult<
   const margin = weightedMean(u, w);
   return { loss, aux: { margin, implicitAcc } };
 }
+
+/** The recipe: best/worst pairs of the raw sum, the reference refreshed to θ every `refUpdateEvery` steps. */
+export const flowDpoRecipe: AlgorithmRecipe<FlowDpoConfig> = {
+  name: "flow-dpo",
+  schema: flowDpoConfigSchema,
+  loss: { inputs: "pairs", run: flowDpoLoss },
+  needs: () => ({ old: false, ref: true }),
+  rewardRecipe: "raw-sum",
+  signal: () => pairSignal,
+  afterStep: (cfg) => (step) => ({ referenceToTheta: cfg.refUpdateEvery > 0 && step % cfg.refUpdateEvery === 0 }),
+};

@@ -9,11 +9,14 @@
  *            ‖·‖² the mean over dimensions, std the step's noise std σ_t·√(−dt) (as flow_grpo)
  *   loss   = policy + klWeight·KL
  *   logged: approx_kl = ½·mean (log π_θ − log π_old)², clip fraction = mean(|ratio − 1| > ε)
- * Which steps are trained (every step, or an SDE window as Flow-GRPO-Fast / MixGRPO) is the sampler's
- * and trainer's business: `sdeWindow*` here only records the choice.
+ * Which steps are trained: the first `int(steps·timestepFraction)` recorded steps, or an SDE window
+ * (Flow-GRPO-Fast / MixGRPO: only the window's steps are sampled with noise and recorded).
  */
 import { np, type JaxArray } from "../runtime/jax.js";
 import { z } from "zod";
+import type { Rng } from "../runtime/rng.js";
+import { rawAdvantageSignal } from "./advantages.js";
+import type { AlgorithmRecipe } from "./recipe.js";
 import type { LossResult, SdeInputs } from "./inputs.js";
 import { disposeUnused, meanPerSample, perSample, weightedMean, weightedSum } from "./ops.js";
 
@@ -70,3 +73,28 @@ export function flowGrpoLoss(inputs: SdeInputs, cfg: FlowGrpoConfig): LossResult
   weight.dispose();
   return { loss, aux: { policy, kl, clipFrac, approxKl, ratioMean } };
 }
+
+/** Flow-GRPO-Fast: a window of `size` SDE steps starting uniformly inside `sdeWindowRange`. */
+function sdeWindow(c: FlowGrpoConfig, steps: number, rng: Rng): { start: number; size: number } {
+  const size = Math.min(c.sdeWindowSize, steps);
+  const lo = Math.floor(c.sdeWindowRange[0] * steps);
+  const hi = Math.max(lo, Math.min(Math.floor(c.sdeWindowRange[1] * steps), steps - size));
+  return { start: lo + rng.int(hi - lo + 1), size };
+}
+
+/** The recipe: SDE rollouts from θ with their log-probs, the raw-sum advantage A, v_ref for the KL term. */
+export const flowGrpoRecipe: AlgorithmRecipe<FlowGrpoConfig> = {
+  name: "flow-grpo",
+  schema: flowGrpoConfigSchema,
+  loss: { inputs: "sde-steps", run: flowGrpoLoss },
+  needs: (cfg) => ({ old: false, ref: cfg.klWeight > 0 }),
+  rewardRecipe: "raw-sum",
+  signal: () => rawAdvantageSignal,
+  rollout: (cfg) => ({
+    kind: "sde",
+    sampler: cfg.sdeType === "flow" ? "flow-sde" : "cps",
+    noiseLevel: cfg.noiseLevel,
+    window: (steps, rng) => (cfg.sdeWindowSize > 0 ? sdeWindow(cfg, steps, rng) : undefined),
+    trainedSteps: (recorded, fraction) => (cfg.sdeWindowSize > 0 ? recorded : Math.max(1, Math.floor(recorded * fraction))),
+  }),
+};

@@ -21,6 +21,8 @@
 import { np, type JaxArray } from "../runtime/jax.js";
 import { sigmoid } from "../runtime/stable-sigmoid.js";
 import { z } from "zod";
+import { eq14Signal } from "./advantages.js";
+import type { AlgorithmRecipe } from "./recipe.js";
 import { betaScheduleSchema, betaT } from "./beta-schedule.js";
 import { branchError, lossSpaceSchema, type X0Weights } from "./diffusion-nft.js";
 import { decayTypeSchema } from "./ema.js";
@@ -110,3 +112,15 @@ export function naspoLoss(inputs: ForwardInputs, cfg: NaspoConfig, frozen: Naspo
   if (neg.w) aux.wNeg = neg.w;
   return { loss, aux };
 }
+
+/** The recipe: Eq. 12–13 rewards, Eq. 14 advantages, v_old always, v_ref unless the reference is the old policy. */
+export const naspoRecipe: AlgorithmRecipe<NaspoConfig> = {
+  name: "naspo",
+  schema: naspoConfigSchema,
+  loss: { inputs: "samples", run: naspoLoss },
+  needs: (cfg) => ({ old: true, ref: cfg.reference === "cold-start" }),
+  referenceIsOld: (cfg) => cfg.reference === "old-policy",
+  rewardRecipe: "standardized",
+  signal: () => eq14Signal, // (14)
+  oldDecay: (cfg) => cfg.decayType,
+};

@@ -10,7 +10,9 @@
  * The tracker always records bans; the trainer's sampler skips banned groups when `banGroups` is set.
  */
 import { z } from "zod";
-import { diffusionNftConfigSchema } from "./diffusion-nft.js";
+import { groupMembers, meanStd } from "../runtime/group-stats.js";
+import { diffusionNftConfigSchema, diffusionNftRecipe } from "./diffusion-nft.js";
+import type { AlgorithmRecipe, GroupFilter } from "./recipe.js";
 
 export const uniworldV2ConfigSchema = z.strictObject({
   ...diffusionNftConfigSchema.shape,
@@ -37,51 +39,47 @@ export interface BanUpdate {
   lowVariance: string[];
 }
 
-function meanStd(xs: readonly number[]): { mean: number; std: number } {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { mean, std: Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length) };
-}
-
-export class GroupBanTracker {
+/** The low-variance rule as the trainer's group filter; bans exclude groups from sampling when `banGroups`. */
+export class GroupBanTracker implements GroupFilter {
   private readonly banned: Set<string>;
 
   constructor(
     readonly stdThreshold: number,
     readonly meanThreshold: number,
     banned: Iterable<string> = [],
+    readonly banGroups = true,
   ) {
     this.banned = new Set(banned);
   }
 
-  static restore(state: unknown): GroupBanTracker {
+  static restore(state: unknown, banGroups = true): GroupBanTracker {
     const s = banTrackerStateSchema.parse(state);
-    return new GroupBanTracker(s.stdThreshold, s.meanThreshold, s.banned);
+    return new GroupBanTracker(s.stdThreshold, s.meanThreshold, s.banned, banGroups);
   }
 
   isBanned(group: string): boolean {
     return this.banned.has(group);
   }
 
-  get bannedCount(): number {
+  excludes(group: string): boolean {
+    return this.banGroups && this.banned.has(group);
+  }
+
+  get excludedCount(): number {
     return this.banned.size;
   }
 
   /** One epoch's rewards (NaN = failed judgement) with each sample's group key. */
   update(groups: readonly string[], rewards: readonly number[]): BanUpdate {
     if (groups.length !== rewards.length) throw new Error(`GroupBanTracker: ${groups.length} groups vs ${rewards.length} rewards`);
-    const members = new Map<string, number[]>();
-    groups.forEach((g, i) => {
-      const list = members.get(g) ?? [];
-      list.push(i);
-      members.set(g, list);
-    });
+    const members = groupMembers(groups);
     const valid = rewards.map((r) => (Number.isFinite(r) ? 1 : 0));
     const newlyBanned: string[] = [];
     const lowVariance: string[] = [];
     for (const [g, idx] of members) {
       const finite = idx.filter((i) => valid[i] === 1).map((i) => rewards[i] as number);
       if (finite.length < 2) continue; // masked by the advantage recipe already; never banned on one sample
-      const { mean, std } = meanStd(finite);
+      const { mean, std } = meanStd(finite, 0);
       if (std >= this.stdThreshold) continue;
       lowVariance.push(g);
       for (const i of idx) valid[i] = 0;
@@ -97,3 +95,14 @@ export class GroupBanTracker {
     return { kind: "group-ban-tracker", stdThreshold: this.stdThreshold, meanThreshold: this.meanThreshold, banned: [...this.banned].sort() };
   }
 }
+
+/** The recipe: DiffusionNFT's (loss, signal, needs, old policy), with the low-variance group rule as its group filter. */
+export const uniworldV2Recipe: AlgorithmRecipe<UniworldV2Config> = {
+  ...diffusionNftRecipe,
+  name: "uniworld-v2",
+  schema: uniworldV2ConfigSchema,
+  groupFilter: (cfg) => ({
+    create: () => new GroupBanTracker(cfg.stdThreshold, cfg.meanThreshold, [], cfg.banGroups),
+    restore: (state) => GroupBanTracker.restore(state, cfg.banGroups),
+  }),
+};

@@ -7,5 +7,5 @@ export { adamwUpdate, adamwStepScalars, globalNorm, DEFAULT_ADAMW, type AdamWHyp
 export { makeTrainStep, initTrainState, type TrainState, type TrainStep, type LossFn } from "./train-step.js";
 export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors, type Tensor, type SafetensorsFile } from "./safetensors.js";
 export { writeFileAtomic, writeDirAtomic } from "./atomic.js";
-export { uses, toFloat32, peekFloat32, toScalar, fromFloat32, disposeAll } from "./refs.js";
+export { toFloat32, peekFloat32, fromFloat32 } from "./refs.js";
 export { trackLiveArrays, liveArrayCount } from "./live.js";

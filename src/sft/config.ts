@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { z } from "zod";
 import { UserError } from "../runtime/errors.js";
+import { firstIssue } from "../runtime/zod-error.js";
 import { isPresetName, parseModelConfig, PRESET_NAMES, presetConfig, vocabularyFromTexts, type ModelConfig } from "../model/index.js";
 
 /** Presets SFT can train: a built-in text encoder and the pixel-space codec (not shape-only ones). */
@@ -83,11 +84,7 @@ export const DEFAULT_SFT_CONFIG: SftConfig = {
 export function parseSftConfig(raw: unknown, source: string): SftConfig {
   const r = SftConfigSchema.safeParse(raw);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const prefix = issue.path.join(".");
-  const field =
-    issue.code === "unrecognized_keys" ? [prefix, issue.keys.join(", ")].filter((s) => s !== "").join(".") : prefix || "(root)";
-  const what = issue.code === "unrecognized_keys" ? "unknown field" : issue.message;
+  const { field, what } = firstIssue(r.error);
   throw new UserError(`${source}: field ${field}: ${what}`, 2);
 }
 

@@ -15,4 +15,4 @@ export { BatchMaker, streamSeed, type HostBatch } from "./batch.js";
 export { sftLoss } from "./loss.js";
 export { makeEma, type Ema } from "./ema.js";
 export { runSft, type SftOptions, type SftResult, type SftState, type SftStepInfo } from "./trainer.js";
-export { sftPaths, SFT_RUN_KIND, type SftRunFile } from "./run-folder.js";
+export { SFT_RUN_KIND, type SftRunFile } from "./run-folder.js";

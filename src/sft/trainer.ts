@@ -20,17 +20,8 @@ import { learningRate, sftModelConfig, type SftConfig } from "./config.js";
 import { makeEma } from "./ema.js";
 import { prepareExamples } from "./examples.js";
 import { sftLoss } from "./loss.js";
-import {
-  appendMetrics,
-  commitCheckpoint,
-  inspectSftRun,
-  openSftRun,
-  sftPaths,
-  SFT_RUN_KIND,
-  truncateMetrics,
-  versions,
-  type SftRunFile,
-} from "./run-folder.js";
+import { appendMetrics, commitCheckpoint, openRunFolder, runPaths, truncateMetrics, versions } from "../runtime/run-folder.js";
+import { inspectSftRun, SFT_RUN_KIND, type SftRunFile } from "./run-folder.js";
 
 /** What a checkpoint's state.json holds for SFT. */
 export interface SftState {
@@ -119,9 +110,9 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
     versions: versions(),
     created_at: new Date().toISOString(),
   };
-  await openSftRun(out, runFile, status);
+  await openRunFolder(out, runFile, status);
   let step = st?.step ?? 0;
-  await truncateMetrics(out, step);
+  await truncateMetrics(out, (line) => (line.step as number) <= step);
   if (resumed) log(`resuming ${out} from step ${step}`);
 
   const init = resumed?.base ?? model.initBase(streamSeed(config.seed, "sft-init"));
@@ -139,7 +130,7 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
   let window = st?.window ?? { loss: 0, gradNorm: 0, n: 0 };
   let lastCheckpoint = status.resumeFrom ?? "";
   const checkpoint = async (): Promise<void> => {
-    const dir = sftPaths.checkpoint(out, step);
+    const dir = runPaths.checkpoint(out, step);
     const extra: Record<string, Float32Array> = {
       "adam.m": await peekFloat32(state.m),
       "adam.v": await peekFloat32(state.v),

@@ -1,6 +1,8 @@
 /** Eq. 14 and the baselines' advantage recipes: golden values by hand, NaN masking, degenerate groups. */
 import { describe, expect, it } from "vitest";
-import { bestWorstPairs, groupMeanGlobalStd, ktoLabels, lossWeights, naspoAdvantages, nftOptimality } from "../../src/rl/advantages.js";
+import { aggregateRewards } from "../../src/reward/aggregate.js";
+import { meanStd } from "../../src/runtime/group-stats.js";
+import { bestWorstPairs, ktoLabels, naspoAdvantages, nftOptimality } from "../../src/rl/advantages.js";
 import { expectClose } from "./helpers.js";
 
 describe("Eq. 14: Adv = ½ + ½·clip((s − mean_G)/std_G, −1, 1)", () => {
@@ -42,17 +44,28 @@ describe("Eq. 14: Adv = ½ + ½·clip((s − mean_G)/std_G, −1, 1)", () => {
 describe("baseline recipes", () => {
   it("per-group mean, global std + 1e-4", () => {
     // groups a: 1, 3 (mean 2); b: 2, 6 (mean 4); batch {1, 3, 2, 6}: mean 3, var 3.5
-    const r = groupMeanGlobalStd([1, 2, 3, 6], ["a", "b", "a", "b"]);
+    // the raw sum of equal objectives is the reward itself
+    const rewards = [1, 2, 3, 6];
+    const r = aggregateRewards(rewards, rewards, ["a", "b", "a", "b"], { wDp: 0.5, recipe: "raw-sum" });
     const s = Math.sqrt(3.5) + 1e-4;
-    expectClose(r.adv, [-1 / s, -2 / s, 1 / s, 2 / s], 1e-12);
-    expect(r.mask).toEqual([1, 1, 1, 1]);
+    expectClose(r.s, [-1 / s, -2 / s, 1 / s, 2 / s], 1e-12);
+    expect(r.valid).toEqual([true, true, true, true]);
   });
 
-  it("per-group std when asked; NaN and single-sample groups masked with advantage 0", () => {
-    const r = groupMeanGlobalStd([1, 3, Number.NaN, 7, 2], ["a", "a", "b", "b", "c"], { globalStd: false });
-    expectClose(r.adv, [-1 / (1 + 1e-4), 1 / (1 + 1e-4), 0, 0, 0], 1e-12);
-    expect(r.mask).toEqual([1, 1, 0, 0, 0]);
+  it("NaN and single-sample groups are masked (s NaN) and counted as dropped", () => {
+    const rewards = [1, 3, Number.NaN, 7, 2];
+    const r = aggregateRewards(rewards, rewards, ["a", "a", "b", "b", "c"], { wDp: 0.5, recipe: "raw-sum" });
+    // only group a is kept: the global std is its own, 1
+    expectClose(r.s.slice(0, 2), [-1 / (1 + 1e-4), 1 / (1 + 1e-4)], 1e-12);
+    expect(r.s.slice(2).every(Number.isNaN)).toBe(true);
+    expect(r.valid).toEqual([true, true, false, false, false]);
     expect(r.droppedGroups).toBe(2);
+  });
+
+  it("group statistics: population std; shifted by the first value a flat group has exactly zero spread", () => {
+    expect(meanStd([1, 3])).toEqual({ mean: 2, std: 1 });
+    expect(meanStd([2, 4, 4, 4, 5, 5, 7, 9], 0)).toEqual({ mean: 5, std: 2 });
+    expect(meanStd([0.1, 0.1, 0.1]).std).toBe(0);
   });
 
   it("DiffusionNFT's optimality probability r = ½ + ½·clip(A/Amax, −1, 1)", () => {
@@ -76,12 +89,6 @@ describe("baseline recipes", () => {
       { group: "a", winner: 0, loser: 3 },
       { group: "c", winner: 8, loser: 6 },
     ]);
-  });
-
-  it("loss weights: the masked mean by default, or a given normaliser for gradient accumulation", () => {
-    expect(Array.from(lossWeights([1, 0, 1, 1]))).toEqual([1 / 3, 0, 1 / 3, 1 / 3].map(Math.fround));
-    expect(Array.from(lossWeights([1, 0, 1, 1], 12))).toEqual([1 / 12, 0, 1 / 12, 1 / 12].map(Math.fround));
-    expect(Array.from(lossWeights([0, 0]))).toEqual([0, 0]);
   });
 
   it("rejects mismatched lengths", () => {

@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initJax, jax, type JaxArray } from "../../src/runtime/jax.js";
 import { UserError } from "../../src/runtime/errors.js";
 import { liveArrayCount, trackLiveArrays } from "../../src/runtime/live.js";
-import { ALGORITHMS, ALGORITHM_NAMES, getAlgorithm, parseAlgorithmConfig, resolveAlgorithm, type AlgorithmName, type BoundLoss, type ResolvedAlgorithm } from "../../src/rl/algorithms.js";
+import { algorithmNames, resolveAlgorithm } from "../../src/rl/algorithms.js";
+import type { BoundLoss, ResolvedAlgorithm } from "../../src/rl/recipe.js";
 import type { ForwardInputs, LabelledInputs, LossResult, PairInputs, SdeInputs } from "../../src/rl/inputs.js";
 import { add, arr, expectClose, normal, rng, scalar, uniform, values } from "./helpers.js";
 
@@ -16,36 +17,44 @@ beforeAll(async () => {
 });
 
 describe("registry", () => {
-  it("lists every algorithm under its name, with kind, inputs and defaults", () => {
-    expect(Object.keys(ALGORITHMS).sort()).toEqual([...ALGORITHM_NAMES].sort());
-    for (const name of ALGORITHM_NAMES) {
-      const a = getAlgorithm(name);
-      expect(a.name).toBe(name);
-      expect(a.defaults).toEqual(a.schema.parse({}));
-    }
-    expect(getAlgorithm("flow-grpo").kind).toBe("sde-steps");
-    expect(ALGORITHM_NAMES.filter((n) => getAlgorithm(n).kind === "forward-process").length).toBe(6);
-    expect(getAlgorithm("naspo").rewardRecipe).toBe("standardized");
-    expect(getAlgorithm("diffusion-nft").defaults).toMatchObject({ beta: 1, klWeight: 1e-4, advClipMax: 5, space: "x0", decayType: 1 });
-    expect(getAlgorithm("naspo").defaults).toMatchObject({ sigmaGrad: false, qOld: "batch-old-deviation", reference: "cold-start", betaSchedule: "constant", space: "velocity" });
-    expect(getAlgorithm("flow-grpo").defaults).toMatchObject({ clipRange: 1e-4, advClipMax: 5, klWeight: 0 });
+  it("lists every algorithm under its name, with its rollout, reward recipe and defaults", () => {
+    expect(algorithmNames()).toEqual(["naspo", "diffusion-nft", "flow-grpo", "uniworld-v2", "dspo", "diffusion-kto", "flow-dpo"]);
+    for (const name of algorithmNames()) expect(resolveAlgorithm(name, {}).name).toBe(name);
+    expect(resolveAlgorithm("flow-grpo", {}).rollout.kind).toBe("sde");
+    expect(algorithmNames().filter((n) => resolveAlgorithm(n, {}).rollout.kind === "ode").length).toBe(6);
+    expect(resolveAlgorithm("naspo", {}).rewardRecipe).toBe("standardized");
+    expect(algorithmNames().filter((n) => resolveAlgorithm(n, {}).rewardRecipe === "raw-sum").length).toBe(6);
+    expect(resolveAlgorithm("diffusion-nft", {}).config).toMatchObject({ beta: 1, klWeight: 1e-4, advClipMax: 5, space: "x0", decayType: 1 });
+    expect(resolveAlgorithm("naspo", {}).config).toMatchObject({ sigmaGrad: false, qOld: "batch-old-deviation", reference: "cold-start", betaSchedule: "constant", space: "velocity" });
+    expect(resolveAlgorithm("flow-grpo", {}).config).toMatchObject({ clipRange: 1e-4, advClipMax: 5, klWeight: 0 });
   });
 
   it("says which extra forwards each loss needs, from its config", () => {
-    const naspo = getAlgorithm("naspo");
-    expect(naspo.needs(naspo.defaults)).toEqual({ old: true, ref: true });
-    expect(naspo.needs({ ...naspo.defaults, reference: "old-policy" })).toEqual({ old: true, ref: false });
-    const nft = getAlgorithm("diffusion-nft");
-    expect(nft.needs(nft.defaults)).toEqual({ old: true, ref: true });
-    expect(nft.needs({ ...nft.defaults, klWeight: 0 })).toEqual({ old: true, ref: false });
-    const grpo = getAlgorithm("flow-grpo");
-    expect(grpo.needs(grpo.defaults)).toEqual({ old: false, ref: false });
-    expect(getAlgorithm("flow-dpo").needs(getAlgorithm("flow-dpo").defaults)).toEqual({ old: false, ref: true });
+    expect(resolveAlgorithm("naspo", {}).needs).toEqual({ old: true, ref: true, referenceIsOld: false });
+    expect(resolveAlgorithm("naspo", { reference: "old-policy" }).needs).toEqual({ old: true, ref: false, referenceIsOld: true });
+    expect(resolveAlgorithm("diffusion-nft", {}).needs).toEqual({ old: true, ref: true, referenceIsOld: false });
+    expect(resolveAlgorithm("diffusion-nft", { klWeight: 0 }).needs).toEqual({ old: true, ref: false, referenceIsOld: false });
+    expect(resolveAlgorithm("flow-grpo", {}).needs).toEqual({ old: false, ref: false, referenceIsOld: false });
+    expect(resolveAlgorithm("flow-dpo", {}).needs).toEqual({ old: false, ref: true, referenceIsOld: false });
+  });
+
+  it("declares the old-policy decay, the group filter and the per-step hook from the config", () => {
+    expect(resolveAlgorithm("naspo", { decayType: 2 }).oldDecay).toBe(2);
+    expect(resolveAlgorithm("dspo", {}).oldDecay).toBe(0);
+    expect(resolveAlgorithm("uniworld-v2", {}).groupFilter).not.toBeNull();
+    expect(resolveAlgorithm("diffusion-nft", {}).groupFilter).toBeNull();
+    const dpo = resolveAlgorithm("flow-dpo", { refUpdateEvery: 3 });
+    expect([1, 2, 3, 4, 5, 6].map((k) => dpo.afterStep(k).referenceToTheta)).toEqual([false, false, true, false, false, true]);
+    expect(resolveAlgorithm("flow-dpo", {}).afterStep(3).referenceToTheta).toBe(false);
+    const grpo = resolveAlgorithm("flow-grpo", { sdeWindowSize: 2 }).rollout;
+    expect(grpo.kind === "sde" && grpo.trainedSteps(2, 0.34)).toBe(2);
+    const full = resolveAlgorithm("flow-grpo", {}).rollout;
+    expect(full.kind === "sde" && full.trainedSteps(6, 0.34)).toBe(2);
   });
 
   it("resolves a name and raw config to the validated config, the forwards needed and a bound loss", () => {
     const r = resolveAlgorithm("naspo", { reference: "old-policy" });
-    expect(r.needs).toEqual({ old: true, ref: false });
+    expect(r.needs).toEqual({ old: true, ref: false, referenceIsOld: true });
     expect(r.config).toMatchObject({ reference: "old-policy", beta: 1000 });
     expect(r.loss.inputs).toBe("samples");
     expect(resolveAlgorithm("flow-grpo", {}).loss.inputs).toBe("sde-steps");
@@ -57,22 +66,22 @@ describe("registry", () => {
   it("an unknown algorithm is a UserError (exit 2) that names the valid ones", () => {
     let err: unknown;
     try {
-      getAlgorithm("ppo");
+      resolveAlgorithm("ppo", {});
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).exitCode).toBe(2);
     expect((err as UserError).message).toBe('unknown algorithm "ppo"; valid: naspo, diffusion-nft, flow-grpo, uniworld-v2, dspo, diffusion-kto, flow-dpo');
-    expect(() => parseAlgorithmConfig("grpo", {})).toThrow(UserError);
+    expect(() => resolveAlgorithm("grpo", {})).toThrow(UserError);
   });
 
   it("validates configs: defaults fill in, bad values and unknown keys are one-line UserErrors", () => {
-    expect(parseAlgorithmConfig("naspo", { beta: 10, space: "x0" })).toMatchObject({ beta: 10, space: "x0", sigmaGrad: false });
-    expect(parseAlgorithmConfig("flow-dpo", undefined)).toEqual({ beta: 100, betaSchedule: "constant", refUpdateEvery: 0 });
-    const bad = (name: AlgorithmName, raw: unknown) => {
+    expect(resolveAlgorithm("naspo", { beta: 10, space: "x0" }).config).toMatchObject({ beta: 10, space: "x0", sigmaGrad: false });
+    expect(resolveAlgorithm("flow-dpo", undefined).config).toEqual({ beta: 100, betaSchedule: "constant", refUpdateEvery: 0 });
+    const bad = (name: string, raw: unknown) => {
       try {
-        parseAlgorithmConfig(name, raw, "run.yaml: algo");
+        resolveAlgorithm(name, raw, "run.yaml: algo");
       } catch (e) {
         expect(e).toBeInstanceOf(UserError);
         expect((e as UserError).exitCode).toBe(2);
@@ -85,7 +94,7 @@ describe("registry", () => {
     expect(bad("naspo", { qOld: "mean" })).toMatch(/^run\.yaml: algo\.qOld: /);
     expect(bad("diffusion-nft", { decayType: 3 })).toMatch(/^run\.yaml: algo\.decayType: /);
     expect(bad("flow-grpo", { clipRange: "small" })).toMatch(/^run\.yaml: algo\.clipRange: /);
-    expect(bad("dspo", { gama: 1 })).toMatch(/^run\.yaml: algo: .*gama/);
+    expect(bad("dspo", { gama: 1 })).toBe("run.yaml: algo.gama: unknown field (algorithm dspo)");
   });
 });
 
@@ -110,7 +119,7 @@ describe("every loss traces inside jit(valueAndGrad), agrees with the eager call
   const weight = Float32Array.from([0.25, 0.25, 0.25, 0.25]);
 
   /** Build the inputs around the differentiated array x and call the registry's loss. */
-  const calls: Record<AlgorithmName, { x: Float32Array; shape: number[]; call: (x: JaxArray) => LossResult<Record<string, JaxArray>> }> = (() => {
+  const calls: Record<string, { x: Float32Array; shape: number[]; call: (x: JaxArray) => LossResult<Record<string, JaxArray>> }> = (() => {
     const forward = (name: "naspo" | "diffusion-nft" | "uniworld-v2") => ({
       x: vTheta,
       shape,
@@ -163,9 +172,9 @@ describe("every loss traces inside jit(valueAndGrad), agrees with the eager call
     };
   })();
 
-  for (const name of ALGORITHM_NAMES) {
+  for (const name of algorithmNames()) {
     it(name, async () => {
-      const { x, shape: s, call } = calls[name];
+      const { x, shape: s, call } = calls[name]!;
       const live = liveArrayCount();
       const eager = call(arr(x, s));
       const eagerLoss = await scalar(eager.loss);

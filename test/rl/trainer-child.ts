@@ -6,7 +6,7 @@
 import { loadDataset } from "../../src/data/index.js";
 import { loadCheckpoint } from "../../src/model/index.js";
 import { buildJudge, createRewardModel } from "../../src/reward/index.js";
-import { inspectRunFolder, resolveTrainConfig, runPaths, train } from "../../src/rl/trainer/index.js";
+import { inspectTrainRun, resolveTrainConfig, runPaths, train } from "../../src/rl/trainer/index.js";
 
 const [out, init, data, url, epochs] = process.argv.slice(2) as [string, string, string, string, string];
 const killAt = Number(process.env.KILL_AT_COMMIT ?? -1);
@@ -16,7 +16,7 @@ if (killAfter >= 0) setTimeout(() => process.kill(process.pid, "SIGKILL"), killA
 const { config, algorithm } = resolveTrainConfig("naspo", "tiny", { optimizer: { lr: 0.02 }, stepsPerEpoch: 2, groupsPerEpoch: 2 }, "child", { epochs: Number(epochs) });
 const ck = await loadCheckpoint(init);
 const records = await loadDataset(data, "train");
-const run = await inspectRunFolder(out, config);
+const run = await inspectTrainRun(out, config);
 const ready = await buildJudge({ urls: [url], model: "m", cacheFile: runPaths.judgeCache(out), maxAttempts: 1 }, true, data);
 const reward = createRewardModel("ours", { judge: ready.judge });
 let commits = 0;

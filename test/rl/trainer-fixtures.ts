@@ -22,6 +22,7 @@ export async function makeData(dir: string, identities = 4, size = 16): Promise<
 /** Mean pixel value of the generated image, as both objectives: a reward that prefers brighter images. */
 export class BrightnessReward implements RewardModel {
   readonly name = "brightness";
+  readonly needsTarget = false;
   calls = 0;
   items = 0;
 

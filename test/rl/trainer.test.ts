@@ -13,8 +13,8 @@ import { loadCheckpoint } from "../../src/model/index.js";
 import { UserError } from "../../src/runtime/errors.js";
 import { liveArrayCount, trackLiveArrays } from "../../src/runtime/live.js";
 import { registerTrain } from "../../src/cli/commands/train.js";
-import { ALGORITHM_NAMES } from "../../src/rl/algorithms.js";
-import { inspectRunFolder, resolveTrainConfig, train, type EpochMetrics } from "../../src/rl/trainer/index.js";
+import { algorithmNames } from "../../src/rl/algorithms.js";
+import { inspectTrainRun, resolveTrainConfig, train, type EpochMetrics } from "../../src/rl/trainer/index.js";
 import { BrightnessReward, makeData, makeInit } from "./trainer-fixtures.js";
 
 let root: string;
@@ -41,7 +41,7 @@ async function run(algo: string, epochs: number, extra: Record<string, unknown> 
   const metrics: EpochMetrics[] = [];
   const result = await train({
     out, config, algorithm, init: { config: ck.config, base: ck.base, path: init }, records, dataDir: data, reward: new BrightnessReward(),
-    run: await inspectRunFolder(out, config),
+    run: await inspectTrainRun(out, config),
     hooks: { afterEpoch: ({ metrics: m }) => { metrics.push(m); onEpoch?.(m); } },
   });
   expect(result.status).toBe("completed");
@@ -63,7 +63,7 @@ describe("every algorithm raises a brightness reward on the tiny preset", () => 
   };
   /** NFT's signal is weaker here (r from A with the global std): it gets 12 epochs instead of 6. */
   const slow = new Set(["diffusion-nft", "uniworld-v2"]);
-  for (const algo of ALGORITHM_NAMES) {
+  for (const algo of algorithmNames()) {
     it(`${algo}: mean reward of the last two epochs above the first two`, async () => {
       const epochs = slow.has(algo) ? 12 : 6;
       const m = await run(algo, epochs, settings[algo] ?? {});
@@ -132,7 +132,7 @@ describe("bad input: one line, exit 2, nothing written", () => {
     const out = join(root, "resume-diff");
     const { config, algorithm } = resolveTrainConfig("naspo", "tiny", FAST, "test", { epochs: 1 });
     const ck = await loadCheckpoint(init);
-    await train({ out, config, algorithm, init: { config: ck.config, base: ck.base, path: init }, records, dataDir: data, reward: new BrightnessReward(), run: await inspectRunFolder(out, config) });
+    await train({ out, config, algorithm, init: { config: ck.config, base: ck.base, path: init }, records, dataDir: data, reward: new BrightnessReward(), run: await inspectTrainRun(out, config) });
     const before = readdirSync(join(out, "checkpoints")).sort();
     const cfg = readFileSync(join(out, "config.json"), "utf8");
     const e = await cli([...base(out), "--algo", "naspo", "--seed", "7"]);

@@ -19,7 +19,7 @@ describe("GroupBanTracker", () => {
     expect(t.isBanned("lo")).toBe(false);
     // a second epoch does not ban it again
     expect(t.update(["hi", "hi"], [0.95, 0.95]).newlyBanned).toEqual([]);
-    expect(t.bannedCount).toBe(1);
+    expect(t.excludedCount).toBe(1);
   });
 
   it("serialises for resume and rejects a malformed state", () => {

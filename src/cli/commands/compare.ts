@@ -26,9 +26,9 @@ import { UserError } from "../../runtime/errors.js";
 import { removeLeftovers } from "../../runtime/run-folder-create.js";
 import { holdRunLock } from "../../runtime/run-lock.js";
 import { checkJudgeConfig, REWARD_VARIANTS } from "../../reward/index.js";
-import { ALGORITHM_NAMES } from "../../rl/algorithms.js";
+import { algorithmNames } from "../../rl/algorithms.js";
 import { readConfigFile, resolveTrainConfig, TRAIN_PRESETS } from "../../rl/trainer/index.js";
-import { versions } from "../../rl/trainer/run-folder.js";
+import { versions } from "../../runtime/run-folder.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 import { optionalInt, requiredInt } from "../int-flag.js";
 import { resolveInitCheckpoint } from "../init-checkpoint.js";
@@ -46,15 +46,13 @@ interface CompareCliOptions extends JudgeFlags {
   configs?: string;
   samples?: string;
   jobs: string;
-  clipModel?: string;
-  dinoModel?: string;
   progress: boolean;
 }
 
 const SELF = fileURLToPath(import.meta.url);
 /** The CLI entry beside this file (main.js when built, main.ts under tsx), run with this process's loader flags. */
 const RUNNER_ARGS = [...process.execArgv.filter((a) => !a.startsWith("--inspect")), join(dirname(SELF), "..", `main${extname(SELF)}`)];
-const METHODS = ["sft", ...ALGORITHM_NAMES];
+const METHODS = ["sft", ...algorithmNames()];
 
 
 function list(flag: string, text: string, valid: readonly string[], what: string): string[] {
@@ -72,12 +70,12 @@ function folder(flag: string, path: string | undefined): string | null {
   return resolve(path);
 }
 
-/** The judge flags given on the command line, to forward to every train and eval unchanged. */
+/** The judge flags given on the command line, to forward to every train and eval unchanged (the embedder folders go to eval only, resolved). */
 function judgeArgs(cmd: Command): string[] {
   const out: string[] = [];
   for (const opt of addJudgeOptions(new Command()).options) {
     const key = opt.attributeName();
-    if (cmd.getOptionValueSource(key) !== "cli") continue;
+    if (key === "clipModel" || key === "dinoModel" || cmd.getOptionValueSource(key) !== "cli") continue;
     const v: unknown = cmd.getOptionValue(key);
     if (opt.negate) {
       if (v === false) out.push(opt.long!);
@@ -143,8 +141,6 @@ export function registerCompare(program: Command): void {
     .option("--configs <dir>", "folder of per-algorithm overrides: <algo>.yaml is passed to `train --config` when it exists")
     .option("--samples <n>", "evaluate the first N test records (default: all)")
     .option("--jobs <n>", "cells run at once (each child process uses up to two threads)", "1")
-    .option("--clip-model <dir>", "local CLIP ONNX folder for clip_i and clip_t (eval)")
-    .option("--dino-model <dir>", "local DINOv2 ONNX folder for dino_i (eval)")
     .option("--no-progress", "no progress bars in the training runs");
   addJudgeOptions(cmd).action(async (o: CompareCliOptions, self: Command) => {
     // ---- validate everything before writing anything

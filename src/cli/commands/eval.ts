@@ -20,8 +20,6 @@ interface EvalCliOptions extends JudgeFlags {
   data: string;
   split: string;
   out: string;
-  clipModel?: string;
-  dinoModel?: string;
   samples?: string;
   steps: string;
   seed: string;
@@ -52,8 +50,6 @@ export function registerEval(program: Command): void {
     .requiredOption("--data <dir>", "dataset folder (DESIGN §7)")
     .option("--split <split>", "train or test", "test")
     .requiredOption("--out <dir>", "eval folder to write (eval.json, samples.jsonl, images/)")
-    .option("--clip-model <dir>", "local CLIP ONNX folder (transformers.js layout) for clip_i and clip_t")
-    .option("--dino-model <dir>", "local DINOv2 ONNX folder for dino_i")
     .option("--samples <n>", "evaluate only the first N records")
     .option("--steps <n>", "sampling steps (Euler, FLUX shift)", "6")
     .option("--seed <n>", "eval seed: with each record id it fixes the record's noise; also seeds the bootstrap", "0")

@@ -11,10 +11,8 @@ import type { Command } from "commander";
 import sharp from "sharp";
 import { loadDataset, type DatasetRecord, type Split } from "../../data/index.js";
 import { UserError } from "../../runtime/errors.js";
-import {
-  buildJudge, checkJudgeConfig, clipEmbedder, createRewardModel, createSyntheticEmbedder, dinoEmbedder, parseLevels, parseRewardVariant,
-  type Image, type JudgeConfig, type RewardItem, type RewardParts,
-} from "../../reward/index.js";
+import { parseLevels, parseRewardVariant, type Image, type JudgeConfig, type RewardItem } from "../../reward/index.js";
+import { buildReward, checkRewardSources } from "../../eval/reward-factory.js";
 
 /** The judge flags that `addJudgeOptions` adds (shared by judge, eval and train). */
 export interface JudgeFlags {
@@ -31,6 +29,8 @@ export interface JudgeFlags {
   judgeTextFallback?: boolean;
   judgeMinSide: string;
   cache?: string | false;
+  clipModel?: string;
+  dinoModel?: string;
 }
 
 interface JudgeCliOptions extends JudgeFlags {
@@ -39,8 +39,6 @@ interface JudgeCliOptions extends JudgeFlags {
   out: string;
   split: string;
   reward: string;
-  clipModel?: string;
-  dinoModel?: string;
   batch: string;
 }
 
@@ -63,7 +61,7 @@ function refuseServerFlagsWithoutUrl(cmd: Command): void {
   if (given) throw new UserError(`${given.long}: only used with --judge-url (without it the offline synthetic judge scores, and it does not read ${given.long})`, 2);
 }
 
-/** The judge flags, shared by every command that judges (train, eval). */
+/** The judge and embedder flags, shared by every command that scores images (judge, train, eval). */
 export function addJudgeOptions(cmd: Command): Command {
   return cmd
     .hook("preAction", (c) => refuseServerFlagsWithoutUrl(c))
@@ -79,6 +77,8 @@ export function addJudgeOptions(cmd: Command): Command {
     .option("--judge-api-key-env <name>", "environment variable holding the API key (never printed)", "PORTRAITRL_JUDGE_API_KEY")
     .option("--judge-text-fallback", "parse the digit from the text when the server returns no logprobs")
     .option("--judge-min-side <px>", "enlarge images whose shorter side is below this (nearest neighbour) before sending; 0: never", "56")
+    .option("--clip-model <dir>", "local CLIP ONNX folder (transformers.js layout): the clip-t/clip-i/directional rewards, eval's clip_i and clip_t")
+    .option("--dino-model <dir>", "local DINOv2 ONNX folder: the dino-i reward, eval's dino_i")
     .option("--cache <file>", "judge response cache, JSONL (default: judge-cache.jsonl beside --out)")
     .option("--no-cache", "do not cache judge responses");
 }
@@ -125,8 +125,6 @@ export function registerJudge(program: Command): void {
     .requiredOption("--out <file>", "scores, JSONL")
     .option("--split <split>", "train or test", "test")
     .option("--reward <variant>", "ours | dual-pd | clip-t | clip-i | dino-i | directional", "ours")
-    .option("--clip-model <dir>", "local CLIP ONNX folder for clip-t/clip-i/directional (needs @huggingface/transformers)")
-    .option("--dino-model <dir>", "local DINOv2 ONNX folder for dino-i (needs @huggingface/transformers)")
     .option("--batch <n>", "records scored per batch", "64");
   addJudgeOptions(cmd).action(async (o: JudgeCliOptions) => {
     if (o.split !== "train" && o.split !== "test") throw new UserError(`--split ${JSON.stringify(o.split)}: expected train or test`);
@@ -135,7 +133,8 @@ export function registerJudge(program: Command): void {
     const out = resolve(o.out);
     const cfg = judgeConfigFrom(o, join(dirname(out), "judge-cache.jsonl"));
     const needsJudge = variant === "ours" || variant === "dual-pd";
-    if (needsJudge && cfg.urls.length > 0) checkJudgeConfig(cfg, false, o.data);
+    const sources = { judge: cfg, clipModel: o.clipModel ?? null, dinoModel: o.dinoModel ?? null };
+    checkRewardSources(variant, sources, o.data);
     if (!existsSync(o.images)) throw new UserError(`--images ${o.images}: folder does not exist`, 1);
 
     const records: DatasetRecord[] = await loadDataset(o.data, o.split as Split);
@@ -143,20 +142,10 @@ export function registerJudge(program: Command): void {
     const missing = records.filter((r) => !existsSync(join(o.images, `${r.id}.png`)));
     if (missing.length > 0) throw new UserError(`${o.images}: ${missing.length} of ${records.length} records have no generated image (first: ${join(o.images, `${missing[0]?.id}.png`)})`, 1);
 
-    const parts: RewardParts = {};
-    let judgeInfo: Record<string, unknown> = {};
-    if (needsJudge) {
-      const ready = await buildJudge(cfg, synthetic, o.data);
-      for (const line of ready.probe) process.stderr.write(`${line}\n`);
-      parts.judge = ready.judge;
-      judgeInfo = ready.describe;
-    } else if (variant === "dino-i") {
-      parts.dino = o.dinoModel ? await dinoEmbedder(o.dinoModel) : synthetic ? createSyntheticEmbedder() : undefined;
-    } else {
-      parts.clip = o.clipModel ? await clipEmbedder(o.clipModel) : synthetic ? createSyntheticEmbedder() : undefined;
-    }
-    if (!needsJudge && !parts.clip && !parts.dino) throw new UserError(`--reward ${variant}: the data are not synthetic, so pass --${variant === "dino-i" ? "dino" : "clip"}-model DIR`);
-    const model = createRewardModel(variant, parts);
+    const ready = await buildReward(variant, sources, synthetic, o.data);
+    for (const line of ready.probe) process.stderr.write(`${line}\n`);
+    const judgeInfo = ready.describe;
+    const model = ready.reward;
 
     const lines: string[] = [];
     const dpAll: number[] = [];

@@ -12,9 +12,10 @@ import { chooseBaseWeights, loadCheckpoint, tokenDim, tokensPerImage } from "../
 import { UserError } from "../../runtime/errors.js";
 import { checkFitsInMemory } from "../../runtime/memory-bound.js";
 import { holdRunLock } from "../../runtime/run-lock.js";
-import { buildJudge, checkJudgeConfig, createRewardModel, createSyntheticEmbedder, parseRewardVariant, type RewardParts } from "../../reward/index.js";
-import { ALGORITHM_NAMES } from "../../rl/algorithms.js";
-import { TRAIN_PRESETS, defaultTrainPreset, inspectRunFolder, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
+import { parseRewardVariant } from "../../reward/index.js";
+import { buildReward, checkRewardSources } from "../../eval/reward-factory.js";
+import { algorithmNames } from "../../rl/algorithms.js";
+import { TRAIN_PRESETS, defaultTrainPreset, inspectTrainRun, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 import { optionalInt } from "../int-flag.js";
 import { resolveInitCheckpoint } from "../init-checkpoint.js";
@@ -33,6 +34,8 @@ interface TrainCliOptions extends JudgeFlags {
   groupSize?: string;
   groupsPerEpoch?: string;
   reward?: string;
+  clipModel?: string;
+  dinoModel?: string;
   initWeights: string;
   progress: boolean;
 }
@@ -42,7 +45,7 @@ export function registerTrain(program: Command): void {
   const cmd = program
     .command("train")
     .description("RL post-training (NaSPO or a baseline) of a LoRA on top of an SFT checkpoint; resumes RUN when it exists")
-    .requiredOption("--algo <name>", `algorithm: ${ALGORITHM_NAMES.join(", ")}`)
+    .requiredOption("--algo <name>", `algorithm: ${algorithmNames().join(", ")}`)
     .requiredOption("--data <dir>", "dataset folder (train split)")
     .requiredOption("--init <ckpt>", "SFT checkpoint folder, or an SFT run folder (its latest checkpoint); its base weights are frozen, a LoRA is trained")
     .requiredOption("--out <run>", "run folder (created, or resumed from checkpoints/latest)")
@@ -74,9 +77,9 @@ export function registerTrain(program: Command): void {
     const initWeights = baseWeightChoice("--init-weights", o.initWeights);
     const out = resolve(o.out);
     const judgeCfg = judgeConfigFrom(o, runPaths.judgeCache(out));
-    const variant = config.reward.variant;
-    const needsJudge = variant === "ours" || variant === "dual-pd";
-    if (needsJudge && judgeCfg.urls.length > 0) checkJudgeConfig(judgeCfg, false, o.data);
+    const variant = parseRewardVariant(config.reward.variant, `${o.config ?? "config"}: reward.variant`);
+    const sources = { judge: judgeCfg, clipModel: o.clipModel ?? null, dinoModel: o.dinoModel ?? null };
+    checkRewardSources(variant, sources, o.data);
     const ck = await loadCheckpoint(init.dir, { expectPreset: config.modelPreset });
     const { base, ema } = chooseBaseWeights(ck, initWeights);
     const side = ck.config.imageSize;
@@ -84,24 +87,13 @@ export function registerTrain(program: Command): void {
       4 * (tokensPerImage(ck.config) * tokenDim(ck.config) + side * side * 3), `the generated tokens and ${side}x${side} image, float32`);
     const records = await loadDataset(o.data, "train");
     await holdRunLock(out, "--out");
-    const run = await inspectRunFolder(out, config);
+    const run = await inspectTrainRun(out, config);
 
     // ---- the reward
-    const synthetic = records.every((r) => r.attributes !== undefined);
-    const parts: RewardParts = {};
-    let judgeInfo: Record<string, unknown> = { reward: variant };
-    if (needsJudge) {
-      const ready = await buildJudge(judgeCfg, synthetic, o.data);
-      for (const line of ready.probe) process.stderr.write(`${line}\n`);
-      parts.judge = ready.judge;
-      judgeInfo = { ...judgeInfo, ...ready.describe, cache: judgeCfg.cacheFile ?? null };
-    } else if (synthetic) {
-      parts.clip = createSyntheticEmbedder();
-      parts.dino = parts.clip;
-    } else {
-      throw new UserError(`--reward ${variant}: the data are not synthetic; use the judge rewards (ours, dual-pd) with --judge-url`, 2);
-    }
-    const reward = createRewardModel(variant, parts);
+    const ready = await buildReward(variant, sources, records.every((r) => r.attributes !== undefined), o.data);
+    for (const line of ready.probe) process.stderr.write(`${line}\n`);
+    const judgeInfo = { reward: variant, ...ready.describe, ...(variant === "ours" || variant === "dual-pd" ? { cache: judgeCfg.cacheFile ?? null } : {}) };
+    const reward = ready.reward;
 
     // ---- SIGINT: finish the step, checkpoint, exit 130; a second one exits at once
     try {

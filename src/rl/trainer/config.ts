@@ -3,7 +3,7 @@
  * flags, merged in that order and validated with zod. Errors are one line (source, field, what) and exit 2.
  *
  * - paper: the paper's settings (G = 8, 48 groups per epoch, 60 epochs, LoRA r 64 / α 128 on the
- *   `flow-grpo` targets, one optimizer step per epoch; AdamW as DiffusionNFT's base config).
+ *   `flow-grpo` targets, one optimizer step per epoch; AdamW as the reference trainers' base config).
  * - cpu: sized for the `small` model on two CPU cores (bench/rl.ts measures it): 2 of the 6 sampler
  *   timesteps trained per sample (`int(6·0.34)`; the update, not the rollout, dominated an epoch at 5 of 6)
  *   and per-group training noise (row-noise.ts), for every algorithm alike.
@@ -16,8 +16,10 @@ import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { z } from "zod";
 import { UserError } from "../../runtime/errors.js";
+import { firstIssue } from "../../runtime/zod-error.js";
 import { LoraConfigSchema } from "../../model/lora.js";
-import { ALGORITHM_NAMES, resolveAlgorithm, type ResolvedAlgorithm } from "../algorithms.js";
+import { algorithmNames, resolveAlgorithm } from "../algorithms.js";
+import type { ResolvedAlgorithm } from "../recipe.js";
 
 export const TRAIN_PRESETS = ["paper", "cpu", "cpu-tiny", "tiny"] as const;
 export type TrainPreset = (typeof TRAIN_PRESETS)[number];
@@ -57,7 +59,8 @@ export const TrainConfigSchema = z.strictObject({
   preset: z.enum(TRAIN_PRESETS),
   /** The model preset the `--init` checkpoint must have. */
   modelPreset: z.string().min(1),
-  algorithm: z.enum(ALGORITHM_NAMES),
+  /** A registered algorithm (src/rl/algorithms.ts). */
+  algorithm: z.string().min(1),
   /** The algorithm's own settings (validated by its schema in src/rl/algorithms.ts). */
   algo: z.record(z.string(), z.unknown()),
   lora: LoraConfigSchema,
@@ -91,7 +94,7 @@ export const TrainConfigSchema = z.strictObject({
 });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
-const ADAMW_NFT = { lr: 3e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1 };
+const ADAMW_BASE = { lr: 3e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-4, clipNorm: 1 };
 
 const CPU: Omit<TrainConfig, "algorithm" | "algo"> = {
   preset: "cpu",
@@ -101,7 +104,7 @@ const CPU: Omit<TrainConfig, "algorithm" | "algo"> = {
   groupsPerEpoch: 8,
   epochs: 8,
   sampling: { steps: 6, solver: "euler", shift: "tokens", timestepFraction: 0.34, trainNoise: "per-group" },
-  optimizer: { ...ADAMW_NFT, lr: 1e-3 },
+  optimizer: { ...ADAMW_BASE, lr: 1e-3 },
   stepsPerEpoch: 2,
   microBatch: 32,
   rolloutBatch: 32,
@@ -123,7 +126,7 @@ const PRESETS: Record<TrainPreset, Omit<TrainConfig, "algorithm" | "algo">> = {
     groupsPerEpoch: 48,
     epochs: 60,
     sampling: { steps: 6, solver: "euler", shift: "tokens", timestepFraction: 0.99, trainNoise: "per-row" },
-    optimizer: ADAMW_NFT,
+    optimizer: ADAMW_BASE,
     stepsPerEpoch: 1,
     microBatch: 32,
     rolloutBatch: 64,
@@ -142,7 +145,7 @@ const PRESETS: Record<TrainPreset, Omit<TrainConfig, "algorithm" | "algo">> = {
     modelPreset: "tiny",
     groupsPerEpoch: 16,
     epochs: 60,
-    optimizer: { ...ADAMW_NFT, lr: 5e-4 },
+    optimizer: { ...ADAMW_BASE, lr: 5e-4 },
     checkpointEvery: 5,
     groupsEvery: 5,
   },
@@ -154,7 +157,7 @@ const PRESETS: Record<TrainPreset, Omit<TrainConfig, "algorithm" | "algo">> = {
     groupsPerEpoch: 4,
     epochs: 4,
     sampling: { steps: 4, solver: "euler", shift: "tokens", timestepFraction: 0.99, trainNoise: "per-row" },
-    optimizer: { ...ADAMW_NFT, lr: 3e-3 },
+    optimizer: { ...ADAMW_BASE, lr: 3e-3 },
     stepsPerEpoch: 1,
     microBatch: 16,
     rolloutBatch: 16,
@@ -196,11 +199,6 @@ function merge(a: Plain, b: Plain): Plain {
   return out;
 }
 
-function fail(source: string, issue: z.core.$ZodIssue): never {
-  const path = issue.code === "unrecognized_keys" ? issue.keys.join(", ") : issue.path.join(".") || "(root)";
-  throw new UserError(`${source}: field ${path}: ${issue.code === "unrecognized_keys" ? "unknown field" : issue.message}`, 2);
-}
-
 /** Read a YAML/JSON config file to a plain object; one-line UserError when unreadable. */
 export function readConfigFile(file: string): Plain {
   let raw: unknown;
@@ -225,7 +223,7 @@ export interface ResolvedTrainConfig {
  */
 export function resolveTrainConfig(algorithm: string, preset: string, file: Plain | null, fileName: string, flags: TrainOverrides): ResolvedTrainConfig {
   if (!isTrainPreset(preset)) throw new UserError(`--preset: unknown preset "${preset}"; valid: ${TRAIN_PRESETS.join(", ")}`, 2);
-  if (!(ALGORITHM_NAMES as readonly string[]).includes(algorithm)) throw new UserError(`--algo: unknown algorithm "${algorithm}"; valid: ${ALGORITHM_NAMES.join(", ")}`, 2);
+  if (!algorithmNames().includes(algorithm)) throw new UserError(`--algo: unknown algorithm "${algorithm}"; valid: ${algorithmNames().join(", ")}`, 2);
   const fromFile = file ?? {};
   for (const key of ["preset", "algorithm"]) if (key in fromFile) throw new UserError(`${fileName}: field ${key}: set it on the command line (--${key === "algorithm" ? "algo" : key})`, 2);
   let merged: Plain = merge({ ...structuredClone(PRESETS[preset]), algorithm, algo: {} }, fromFile);
@@ -237,22 +235,11 @@ export function resolveTrainConfig(algorithm: string, preset: string, file: Plai
   if (flags.reward !== undefined) flagPart.reward = { variant: flags.reward };
   merged = merge(merged, flagPart);
   const parsed = TrainConfigSchema.safeParse(merged);
-  if (!parsed.success) fail(file ? fileName : "command line", parsed.error.issues[0]!);
-  const resolved = resolveAlgorithm(algorithm, parsed.data.algo, `${file ? fileName : "config"}: algo`);
-  const config: TrainConfig = { ...parsed.data, algo: resolved.config as Plain };
-  return { config, algorithm: resolved };
-}
-
-/** The first field (dotted path) where two configs differ, ignoring `epochs` (a run may be extended); null if none. */
-export function configDifference(a: unknown, b: unknown, path = ""): string | null {
-  if (path === "epochs") return null;
-  if (isPlain(a) && isPlain(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    for (const k of keys) {
-      const d = configDifference(a[k], b[k], path ? `${path}.${k}` : k);
-      if (d !== null) return d;
-    }
-    return null;
+  if (!parsed.success) {
+    const { field, what } = firstIssue(parsed.error);
+    throw new UserError(`${file ? fileName : "command line"}: field ${field}: ${what}`, 2);
   }
-  return JSON.stringify(a) === JSON.stringify(b) ? null : path || "(root)";
+  const resolved = resolveAlgorithm(algorithm, parsed.data.algo, `${file ? fileName : "config"}: algo`);
+  const config: TrainConfig = { ...parsed.data, algo: resolved.config };
+  return { config, algorithm: resolved };
 }

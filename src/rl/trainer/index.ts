@@ -1,6 +1,6 @@
 /** The RL trainer: configuration and presets, the training loop, the run folder and its resumable state. */
-export { TRAIN_PRESETS, TrainConfigSchema, defaultTrainPreset, isTrainPreset, resolveTrainConfig, readConfigFile, configDifference, type TrainConfig, type TrainPreset, type TrainOverrides, type ResolvedTrainConfig } from "./config.js";
+export { TRAIN_PRESETS, TrainConfigSchema, defaultTrainPreset, isTrainPreset, resolveTrainConfig, readConfigFile, type TrainConfig, type TrainPreset, type TrainOverrides, type ResolvedTrainConfig } from "./config.js";
 export { train, type TrainOptions, type TrainResult, type TrainHooks } from "./trainer.js";
-export { inspectRunFolder, paths as runPaths, RUN_KIND, type RunFolderStatus, type RunConfigFile } from "./run-folder.js";
+export { inspectTrainRun, paths as runPaths, RUN_KIND, type RunConfigFile } from "./run-folder.js";
 export { loadRunState, saveRunState, type RunState } from "./run-state.js";
 export type { EpochMetrics } from "./metrics.js";

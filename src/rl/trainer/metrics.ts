@@ -1,8 +1,9 @@
 /**
  * The metrics.jsonl line of one RL epoch (scratch/FORMATS.md), plus a few extra keys the format allows
  * readers to ignore: nan_steps (optimizer steps skipped for a NaN loss so far), dropped_groups,
- * banned_groups, sigma_quantiles (σ(Δ) for NaSPO) and the algorithm's own diagnostics (`extra`).
+ * banned_groups (excluded by the recipe's group filter), sigma_quantiles (σ(Δ) when the loss reports it) and the algorithm's own diagnostics (`extra`).
  */
+import { groupMembers, meanStd } from "../../runtime/group-stats.js";
 import type { EpochSignal } from "./signal.js";
 
 export interface StepStats {
@@ -11,7 +12,7 @@ export interface StepStats {
   skipped: boolean;
   /** Row-weighted means of the loss's scalar diagnostics. */
   scalars: Record<string, number>;
-  /** Per-row diagnostics (Δ and σ(Δ) for NaSPO). */
+  /** Per-row diagnostics (Δ and σ(Δ), when the loss reports them). */
   rows: Record<string, number[]>;
 }
 
@@ -59,17 +60,8 @@ function quantiles(xs: readonly number[]): [number, number, number] | null {
 
 /** Mean over groups of the population std of the group's finite values (groups with ≥ 2 of them). */
 function stdInGroup(xs: readonly number[], groups: readonly string[]): number | null {
-  const by = new Map<string, number[]>();
-  xs.forEach((x, i) => {
-    if (!Number.isFinite(x)) return;
-    const g = groups[i] as string;
-    by.set(g, [...(by.get(g) ?? []), x]);
-  });
-  const stds = [...by.values()].filter((v) => v.length >= 2).map((v) => {
-    const m = v.reduce((a, b) => a + b, 0) / v.length;
-    return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length);
-  });
-  return mean(stds);
+  const members = [...groupMembers(groups, (i) => Number.isFinite(xs[i])).values()].filter((idx) => idx.length >= 2);
+  return mean(members.map((idx) => meanStd(idx.map((i) => xs[i] as number), 0).std));
 }
 
 const round = (x: number): number => Math.round(x * 1e4) / 1e4;

@@ -12,7 +12,7 @@ import { jax, lax, np, type JaxArray } from "../../runtime/jax.js";
 import { adamwUpdate, type AdamWHyper } from "../../runtime/adamw.js";
 import { cpsStepLogProb, cpsTransition, flowSdeTransition, sdeStepLogProb } from "../../flow/index.js";
 import type { EditModel } from "../../model/index.js";
-import type { BoundLoss } from "../algorithms.js";
+import type { BoundLoss } from "../recipe.js";
 
 /** Scalar aux values reported per micro-batch (when the loss has them), and per-row ones. */
 export const SCALAR_STATS = ["kl", "oldDeviate", "clipFrac", "approxKl", "ratioMean", "margin", "implicitAcc", "accuracy"] as const;
@@ -31,15 +31,49 @@ export interface SdeSpec {
   noiseLevel: number;
 }
 
+/** The conditioning and row weights every micro-batch carries: x_t's time, reference tokens, word ids. */
+interface Rows {
+  t: JaxArray;
+  ref: JaxArray;
+  text: JaxArray;
+  weight: JaxArray;
+}
+
 /**
- * Micro-batch inputs, on the device, in a fixed order per loss input type (`vRef` only when the
- * algorithm needs the reference; for NaSPO with the old policy as reference it is v_old itself):
- *   samples:   xt, t, ref, text, v, vOld, pref, weight[, vRef]
- *   labelled:  xt, t, ref, text, v, label, weight, vRef
- *   pairs:     xtW, xtL, t, ref, text, vW, vL, weight, vRefW, vRefL
- *   sde-steps: xt, xNext, t, tNext, ref, text, logpOld, adv, weight[, vRef]
+ * Micro-batch inputs on the device, by name, per loss input type. `vRef` only when the algorithm needs
+ * the reference (with the old policy as the reference, v_old stands in for it inside the program).
  */
-export type MicroBatch = JaxArray[];
+export interface SamplesBatch extends Rows {
+  xt: JaxArray;
+  v: JaxArray;
+  vOld: JaxArray;
+  /** The probability that the sample is preferred (the recipe's signal). */
+  pref: JaxArray;
+  vRef?: JaxArray;
+}
+export interface LabelledBatch extends Rows {
+  xt: JaxArray;
+  v: JaxArray;
+  label: JaxArray;
+  vRef: JaxArray;
+}
+export interface PairsBatch extends Rows {
+  xtW: JaxArray;
+  xtL: JaxArray;
+  vW: JaxArray;
+  vL: JaxArray;
+  vRefW: JaxArray;
+  vRefL: JaxArray;
+}
+export interface SdeBatch extends Rows {
+  xt: JaxArray;
+  xNext: JaxArray;
+  tNext: JaxArray;
+  logpOld: JaxArray;
+  adv: JaxArray;
+  vRef?: JaxArray;
+}
+export type MicroBatch = SamplesBatch | LabelledBatch | PairsBatch | SdeBatch;
 
 export interface Programs {
   velocity(base: JaxArray, lora: JaxArray, xt: JaxArray, t: JaxArray, ref: JaxArray, text: JaxArray): JaxArray;
@@ -70,33 +104,32 @@ function layoutOf(aux: Record<string, JaxArray>): StatsLayout {
 }
 
 /**
- * `referenceIsOld`: the loss's reference is the old policy (NaSPO `reference: old-policy`), so v_old is
+ * `referenceIsOld`: the loss's reference is the old policy (the recipe says so), so v_old is
  * passed as v_ref too and no reference forward runs.
  */
 export function buildPrograms(model: EditModel, loss: BoundLoss, hp: AdamWHyper, sde: SdeSpec | null, referenceIsOld: boolean): Programs {
   let statsLayout: StatsLayout | null = null;
   const velocity = jax.jit((base: JaxArray, lora: JaxArray, xt: JaxArray, t: JaxArray, ref: JaxArray, text: JaxArray) => model.velocity(base, lora, xt, t, ref, text));
 
-  /** The loss of one micro-batch as a function of θ, with its stats as aux. */
-  const objective = (base: JaxArray, a: JaxArray[]) => (lora: JaxArray): [JaxArray, JaxArray] => {
-    const at = (i: number): JaxArray => a[i] as JaxArray;
+  /** The loss of one micro-batch (of the loss's input type) as a function of θ, with its stats as aux. */
+  const objective = (base: JaxArray, batch: MicroBatch) => (lora: JaxArray): [JaxArray, JaxArray] => {
     let out: { loss: JaxArray; aux: Record<string, JaxArray> };
     switch (loss.inputs) {
       case "samples": {
-        const [xt, t, ref, text, v, vOld, pref, weight] = [at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)];
-        const vRef = a[8] ?? (referenceIsOld ? vOld.ref : undefined);
+        const { xt, t, ref, text, v, vOld, pref, weight, vRef: given } = batch as SamplesBatch;
+        const vRef = given ?? (referenceIsOld ? vOld.ref : undefined);
         const vTheta = model.velocity(base, lora, xt, t.ref, ref, text);
         out = loss.run({ vTheta, vOld, ...(vRef ? { vRef } : {}), v, t, pref, weight });
         break;
       }
       case "labelled": {
-        const [xt, t, ref, text, v, label, weight, vRef] = [at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)];
+        const { xt, t, ref, text, v, label, weight, vRef } = batch as LabelledBatch;
         const vTheta = model.velocity(base, lora, xt, t.ref, ref, text);
         out = loss.run({ vTheta, vRef, v, t, label, weight });
         break;
       }
       case "pairs": {
-        const [xtW, xtL, t, ref, text, vW, vL, weight, vRefW, vRefL] = [at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9)];
+        const { xtW, xtL, t, ref, text, vW, vL, weight, vRefW, vRefL } = batch as PairsBatch;
         const P = xtW.shape[0]!;
         const xt = np.concatenate([xtW, xtL], 0);
         const tt = np.concatenate([t.ref, t.ref], 0);
@@ -108,8 +141,7 @@ export function buildPrograms(model: EditModel, loss: BoundLoss, hp: AdamWHyper,
       }
       case "sde-steps": {
         if (!sde) throw new Error("buildPrograms: an SDE loss needs the SDE spec");
-        const [xt, xNext, t, tNext, ref, text, logpOld, adv, weight] = [at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8)];
-        const vRef = a[9];
+        const { xt, xNext, t, tNext, ref, text, logpOld, adv, weight, vRef } = batch as SdeBatch;
         const vTheta = model.velocity(base, lora, xt.ref, t.ref, ref, text);
         const stepLogProb = sde.kind === "flow-sde" ? sdeStepLogProb : cpsStepLogProb;
         const transition = sde.kind === "flow-sde" ? flowSdeTransition : cpsTransition;
@@ -130,7 +162,7 @@ export function buildPrograms(model: EditModel, loss: BoundLoss, hp: AdamWHyper,
     return [out.loss, lax.stopGradient(stats)];
   };
 
-  const accumulateJit = jax.jit((lora: JaxArray, acc: JaxArray, base: JaxArray, ...batch: JaxArray[]) => {
+  const accumulateJit = jax.jit((lora: JaxArray, acc: JaxArray, base: JaxArray, batch: MicroBatch) => {
     const [[value, stats], grad] = jax.valueAndGrad(objective(base, batch), { hasAux: true })(lora);
     value.dispose();
     return [stats, acc.add(grad)];
@@ -141,7 +173,7 @@ export function buildPrograms(model: EditModel, loss: BoundLoss, hp: AdamWHyper,
   return {
     velocity: (base, lora, xt, t, ref, text) => velocity(base, lora, xt, t, ref, text) as JaxArray,
     accumulate(lora, acc, base, batch) {
-      const [stats, next] = accumulateJit(lora, acc, base, ...batch) as unknown as [JaxArray, JaxArray];
+      const [stats, next] = accumulateJit(lora, acc, base, batch) as unknown as [JaxArray, JaxArray];
       return [stats, next];
     },
     layout() {

@@ -1,7 +1,7 @@
 /**
  * Rollouts of one batch of samples (DESIGN §2): deterministic ODE sampling from the old policy for the
  * forward-process algorithms (only the clean x0 is kept), or Flow-SDE / CPS sampling with per-step
- * transitions and log-probs for Flow-GRPO. The model runs through the trainer's one jitted velocity
+ * transitions and log-probs for the recipes that train on SDE steps. The model runs through the trainer's one jitted velocity
  * program; the batch size is fixed (the caller pads), so nothing recompiles. Results come back to the host.
  */
 import { np, type JaxArray } from "../../runtime/jax.js";
@@ -30,7 +30,7 @@ export interface StepRecord {
 export interface RolloutResult {
   /** [B, N, P] clean samples. */
   x0: Float32Array;
-  /** Per sample, its recorded SDE transitions (GRPO only). */
+  /** Per sample, its recorded SDE transitions (SDE rollouts only). */
   steps: StepRecord[][] | null;
 }
 

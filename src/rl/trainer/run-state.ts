@@ -9,8 +9,9 @@ import { UserError } from "../../runtime/errors.js";
 import type { RngState } from "../../runtime/rng.js";
 import { loadCheckpoint, saveCheckpoint, type LoraConfig, type ModelConfig } from "../../model/index.js";
 import { EvalEma, OldPolicy } from "../ema.js";
-import { GroupBanTracker } from "../uniworld-v2.js";
-import { TrainConfigSchema, configDifference, type TrainConfig } from "./config.js";
+import type { GroupFilter, GroupFilterFactory } from "../recipe.js";
+import { firstDifference } from "../../runtime/run-folder.js";
+import { TrainConfigSchema, type TrainConfig } from "./config.js";
 
 export interface RunState {
   /** Epochs completed. */
@@ -22,9 +23,10 @@ export interface RunState {
   v: Float32Array;
   old: OldPolicy;
   ema: EvalEma;
-  /** The reference LoRA when it is not zero (Flow-DPO with `refUpdateEvery`); null = the cold-start model. */
+  /** The reference LoRA when a recipe's `afterStep` made θ the reference; null = the cold-start model. */
   refLora: Float32Array | null;
-  ban: GroupBanTracker | null;
+  /** The algorithm's group filter (state.json "ban"), when it has one. */
+  ban: GroupFilter | null;
   rng: RngState;
   /** Consecutive optimizer steps skipped for a NaN loss, and all of them. */
   nanStreak: number;
@@ -67,12 +69,12 @@ export async function saveRunState(dir: string, model: { config: ModelConfig; lo
 }
 
 /** Loads a run checkpoint written by `saveRunState`, checking it belongs to this config. */
-export async function loadRunState(dir: string, modelConfig: ModelConfig, config: TrainConfig): Promise<{ state: RunState; base: Float32Array }> {
+export async function loadRunState(dir: string, modelConfig: ModelConfig, config: TrainConfig, groupFilter: GroupFilterFactory | null): Promise<{ state: RunState; base: Float32Array }> {
   const ck = await loadCheckpoint(dir, { expectConfig: modelConfig });
   const parsed = StateFileSchema.safeParse(ck.state);
   if (!parsed.success || !ck.loraWeights) throw new UserError(`checkpoint ${dir}: not a training checkpoint (state.json or lora.safetensors missing or invalid)`, 1);
   const st = parsed.data;
-  const diff = configDifference(st.config, config);
+  const diff = firstDifference(st.config, config, "epochs"); // a run may be extended
   if (diff !== null) throw new UserError(`checkpoint ${dir}: config field ${diff} differs from this command's`, 2);
   const need = (name: string): Float32Array => {
     const x = ck.extra[name];
@@ -91,7 +93,7 @@ export async function loadRunState(dir: string, modelConfig: ModelConfig, config
       old: OldPolicy.restore(st.oldPolicy, need("old_policy")),
       ema: EvalEma.restore(st.evalEma, need("eval_ema")),
       refLora: st.hasRefLora ? Float32Array.from(need("ref_lora")) : null,
-      ban: st.ban === null ? null : GroupBanTracker.restore(st.ban),
+      ban: st.ban === null || !groupFilter ? null : groupFilter.restore(st.ban),
       rng: { s: [...st.rng.s], spare: st.rng.spare },
       nanStreak: st.nanStreak,
       nanSteps: st.nanSteps,

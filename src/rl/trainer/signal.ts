@@ -1,21 +1,22 @@
 /**
- * From the judge's scores of one epoch to what the algorithm trains on (DESIGN §2 "advantage"):
- * the objectives are combined by the algorithm's recipe (Eq. 12–13 for NaSPO, the weighted raw sum
- * with group mean / global std for the baselines), then turned into its signal (advantages.ts).
- * Groups are keyed by sample id. NaN scores are masked; UniWorld-V2's ban rule masks low-variance groups.
+ * From the judge's scores of one epoch to what the algorithm trains on (DESIGN §2 "advantage"), in
+ * three visible steps:
+ *   combine: the objectives by the reward recipe (Eq. 12–13 "standardized", or the weighted "raw-sum"
+ *            with group mean / global std; src/reward aggregate.ts); NaN scores are masked;
+ *   signal:  the algorithm's per-sample loss input from the combined rewards (advantages.ts);
+ *   filter:  the algorithm's group filter, if any, masks this epoch's groups (and records exclusions).
+ * Groups are keyed by sample id.
  */
-import { aggregateRewards } from "../../reward/aggregate.js";
-import type { ResolvedAlgorithm } from "../algorithms.js";
-import { bestWorstPairs, ktoLabels, naspoAdvantages, nftOptimality, type PreferencePair } from "../advantages.js";
-import type { GroupBanTracker, UniworldV2Config } from "../uniworld-v2.js";
-import type { DiffusionNftConfig } from "../diffusion-nft.js";
+import { aggregateRewards, type AggregationRecipe } from "../../reward/aggregate.js";
+import type { PreferencePair } from "../advantages.js";
+import type { GroupFilter, ResolvedAlgorithm } from "../recipe.js";
 
 export interface EpochSignal {
-  /** Per sample: the loss's per-sample input (Adv for NaSPO, r for NFT, A for GRPO, label for KTO); NaN-free. */
+  /** Per sample: the loss's per-sample input (the recipe's signal: an advantage, a probability or a label); NaN-free. */
   value: number[];
   /** Per sample: 1 when the sample is trained on. */
   mask: number[];
-  /** Online DPO/DSPO pairs (best and worst of each group). */
+  /** Preference pairs (pair losses), otherwise empty. */
   pairs: PreferencePair[];
   /** The advantage shown in reports per sample (null where masked). */
   shownAdv: (number | null)[];
@@ -23,54 +24,24 @@ export interface EpochSignal {
   raw: number[];
   nanCount: number;
   droppedGroups: number;
-  newlyBanned: string[];
 }
 
-export function epochSignal(algo: ResolvedAlgorithm, dp: readonly number[], pf: readonly number[], groups: readonly string[], wDp: number, ban: GroupBanTracker | null): EpochSignal {
-  const agg = aggregateRewards(dp, pf, groups, { wDp, recipe: algo.rewardRecipe });
-  const raw = dp.map((d, i) => wDp * d + (1 - wDp) * (pf[i] as number)); // Eq. 13 on the raw scores
-  const n = dp.length;
-  const validMask: number[] = agg.valid.map((v) => (v ? 1 : 0));
-  const finite = (x: number): number => (Number.isFinite(x) ? x : 0);
-  let value = new Array<number>(n).fill(0);
-  let mask = validMask;
-  let pairs: PreferencePair[] = [];
-  let shown: (number | null)[] = agg.s.map((s, i) => (validMask[i] ? s : null));
-  let newlyBanned: string[] = [];
-  switch (algo.signal) {
-    case "naspo": {
-      const a = naspoAdvantages(agg.s, groups); // (14)
-      value = a.adv;
-      mask = a.mask;
-      shown = a.adv.map((x, i) => (a.mask[i] ? x : null));
-      break;
-    }
-    case "nft": {
-      if (ban) {
-        const u = ban.update([...groups], raw);
-        mask = mask.map((m, i) => m * (u.valid[i] as number));
-        newlyBanned = u.newlyBanned;
-      }
-      value = nftOptimality(agg.s.map(finite), (algo.config as DiffusionNftConfig | UniworldV2Config).advClipMax); // r = ½ + ½·clip(A/Amax)
-      break;
-    }
-    case "grpo":
-      value = agg.s.map(finite);
-      break;
-    case "kto": {
-      const k = ktoLabels(agg.s.map(finite), validMask);
-      value = k.label;
-      mask = k.mask;
-      break;
-    }
-    case "pairs":
-      pairs = bestWorstPairs(agg.s, groups, validMask);
-      mask = new Array<number>(n).fill(0);
-      for (const p of pairs) {
-        mask[p.winner] = 1;
-        mask[p.loser] = 1;
-      }
-      break;
+/**
+ * The reward recipe of this run: the algorithm's own (`rewardRecipe` of its recipe). The one place a
+ * run-wide switch (the same mechanism for every method) would choose it.
+ */
+export function rewardRecipeOf(algorithm: ResolvedAlgorithm): AggregationRecipe {
+  return algorithm.rewardRecipe;
+}
+
+export function epochSignal(algorithm: ResolvedAlgorithm, dp: readonly number[], pf: readonly number[], groups: readonly string[], wDp: number, filter: GroupFilter | null): EpochSignal {
+  const combined = aggregateRewards(dp, pf, groups, { wDp, recipe: rewardRecipeOf(algorithm) }); // Eq. 12–13 or the raw sum
+  const s = algorithm.signal(combined, groups);
+  let { mask, pairs } = s;
+  if (filter) {
+    const kept = filter.update(groups, combined.raw).valid;
+    mask = mask.map((m, i) => m * (kept[i] as number));
+    pairs = pairs.filter((p) => kept[p.winner] === 1 && kept[p.loser] === 1);
   }
-  return { value, mask, pairs, shownAdv: shown, raw, nanCount: agg.nanCount, droppedGroups: agg.droppedGroups, newlyBanned };
+  return { value: s.value, mask, pairs, shownAdv: s.shown, raw: combined.raw, nanCount: combined.nanCount, droppedGroups: combined.droppedGroups };
 }
