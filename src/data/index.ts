@@ -4,7 +4,7 @@ export { loadDataset, validateDataset, recordToJson, splitFile, formatProblem, D
 export type { DatasetRecord, Problem, Split, DatasetFormat, ValidatedDataset } from "./dataset.js";
 export { readImage, writePng, encodePng, toBytes } from "./image-io.js";
 export type { ReadImageOptions } from "./image-io.js";
-export { renderPortrait, keypoints, type Keypoint } from "./render.js";
+export { renderPortrait, keypoints, figureMask, type Keypoint } from "./render.js";
 export { writeInstruction } from "./instructions.js";
 export { parseInstruction } from "./parser.js";
 export { synthesizeDataset, type SynthOptions, type SynthSummary } from "./synthesize.js";

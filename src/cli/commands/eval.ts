@@ -7,10 +7,12 @@
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { runEval, type EditorChoice } from "../../eval/run-eval.js";
+import { METRIC_NAMES, metricOf, type MetricName } from "../../eval/format.js";
 import { UserError } from "../../runtime/errors.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 import { optionalInt, requiredInt } from "../int-flag.js";
 import { baseWeightChoice } from "../weights-flag.js";
+import { SPLIT_HELP } from "../split-flag.js";
 
 interface EvalCliOptions extends JudgeFlags {
   ckpt?: string;
@@ -49,7 +51,7 @@ export function registerEval(program: Command): void {
     .option("--weights <which>", "which base weights of --ckpt: ema (when it is an SFT checkpoint with an EMA, as `train --init` starts from) or base", "ema")
     .option("--editor <kind>", "checkpoint | copy-reference | oracle-target (the last two need no --ckpt)", "checkpoint")
     .requiredOption("--data <dir>", "dataset folder (DESIGN §7)")
-    .option("--split <split>", "train or test", "test")
+    .option("--split <split>", SPLIT_HELP, "test")
     .requiredOption("--out <dir>", "eval folder to write (eval.json, samples.jsonl, images/)")
     .option("--clip-model <dir>", "local CLIP ONNX folder (transformers.js layout) for clip_i and clip_t")
     .option("--dino-model <dir>", "local DINOv2 ONNX folder for dino_i")
@@ -84,10 +86,11 @@ export function registerEval(program: Command): void {
       weights,
     }).then((folder) => {
       const m = folder.eval.metrics;
-      const fmt = (k: keyof typeof m) => (m[k].mean === null ? "null" : m[k].mean!.toFixed(4));
-      process.stdout.write(
-        `${JSON.stringify({ out: folder.dir, n: folder.samples.length, metrics: Object.fromEntries(Object.keys(m).map((k) => [k, fmt(k as keyof typeof m)])) })}\n`,
-      );
+      const fmt = (k: MetricName): string => {
+        const mean = metricOf(m, k).mean;
+        return mean === null ? "null" : mean.toFixed(4);
+      };
+      process.stdout.write(`${JSON.stringify({ out: folder.dir, n: folder.samples.length, metrics: Object.fromEntries(METRIC_NAMES.map((k) => [k, fmt(k)])) })}\n`);
     });
   });
 }
