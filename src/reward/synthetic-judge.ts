@@ -33,6 +33,10 @@ export interface SyntheticJudgeOptions {
   recognize: (pixels: Float32Array, size: number) => AttributeProbs | Promise<AttributeProbs>;
   parseInstruction: (text: string) => AttributeChanges | "unknown";
   levels?: readonly number[];
+  /** Recorded in outputs (default "synthetic"). */
+  name?: string;
+  /** DP weight of each identity attribute (default DETAIL_WEIGHTS, by meaning). */
+  detailWeights?: Readonly<Record<(typeof IDENTITY_ATTRIBUTES)[number], number>>;
   /** λ: PF weight of keeping the pose/camera attributes the instruction leaves alone (default 0.2). */
   unchangedWeightPf?: number;
 }
@@ -57,12 +61,13 @@ function agree(a: AttributeName, p1: AttributeProbs, p2: AttributeProbs): number
 }
 
 export class SyntheticJudge implements Judge {
-  readonly name = "synthetic";
+  readonly name: string;
   readonly levels: readonly number[];
   private readonly recognized = new WeakMap<Image, Promise<AttributeProbs>>();
 
   constructor(private readonly o: SyntheticJudgeOptions) {
     this.levels = checkLevels(o.levels ?? DEFAULT_LEVELS, "synthetic judge levels");
+    this.name = o.name ?? "synthetic";
   }
 
   private probs(image: Image): Promise<AttributeProbs> {
@@ -85,7 +90,8 @@ export class SyntheticJudge implements Judge {
 
   /** The DP terms: identity attributes weighted by meaning. */
   dpTerms(ref: AttributeProbs, gen: AttributeProbs): Term[] {
-    return IDENTITY_ATTRIBUTES.map((a) => ({ weight: DETAIL_WEIGHTS[a], q: agree(a, ref, gen) }));
+    const weights = this.o.detailWeights ?? DETAIL_WEIGHTS;
+    return IDENTITY_ATTRIBUTES.map((a) => ({ weight: weights[a], q: agree(a, ref, gen) }));
   }
 
   /** The PF terms: requested changes, then the pose/camera attributes left alone. */

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { runEval, type EditorChoice } from "../../eval/run-eval.js";
 import { METRIC_NAMES, metricOf, type MetricName } from "../../eval/format.js";
+import { SYNTHETIC_JUDGE_KINDS, type SyntheticJudgeKind } from "../../reward/judge-config.js";
 import { UserError } from "../../runtime/errors.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 import { optionalInt, requiredInt } from "../int-flag.js";
@@ -30,6 +31,12 @@ interface EvalCliOptions extends JudgeFlags {
   batchSize: string;
   size?: string;
   overwrite?: boolean;
+  syntheticJudge: string;
+}
+
+function syntheticJudgeKind(text: string): SyntheticJudgeKind {
+  if (!(SYNTHETIC_JUDGE_KINDS as readonly string[]).includes(text)) throw new UserError(`--synthetic-judge ${JSON.stringify(text)}: expected one of ${SYNTHETIC_JUDGE_KINDS.join(", ")}`, 2);
+  return text as SyntheticJudgeKind;
 }
 
 
@@ -61,7 +68,8 @@ export function registerEval(program: Command): void {
     .option("--method <label>", "label stored in eval.json (e.g. sft, naspo)")
     .option("--batch-size <n>", "records per generation batch", "32")
     .option("--size <px>", "image side for copy-reference / oracle-target (default: the records' size)")
-    .option("--overwrite", "replace an existing --out folder");
+    .option("--overwrite", "replace an existing --out folder")
+    .option("--synthetic-judge <kind>", "without --judge-url: held-out (a judge that is not the training reward, see README) or reward (the training reward's own judge)", "held-out");
   addJudgeOptions(cmd).action(async (o: EvalCliOptions) => {
     const editor = editorChoice(o);
     const weights = baseWeightChoice("--weights", o.weights);
@@ -73,7 +81,7 @@ export function registerEval(program: Command): void {
       split: o.split,
       out,
       editor,
-      judge: judgeConfigFrom(o, join(dirname(out), "judge-cache.jsonl")),
+      judge: { ...judgeConfigFrom(o, join(dirname(out), "judge-cache.jsonl")), synthetic: syntheticJudgeKind(o.syntheticJudge) },
       clipModel: o.clipModel ?? null,
       dinoModel: o.dinoModel ?? null,
       ...(samples !== undefined ? { samples } : {}),
