@@ -96,6 +96,9 @@ function checkAttributes(x: unknown): string | null {
     if (!values.includes(v as string)) return `changes.${k}: expected one of ${values.join("|")}`;
     if (target[k as keyof PortraitAttributes] !== v) return `changes.${k}: disagrees with target.${k}`;
   }
+  if (o.targetDefects !== undefined && !(Array.isArray(o.targetDefects) && o.targetDefects.every((d) => typeof d === "string"))) {
+    return "targetDefects: expected an array of strings";
+  }
   for (const k of ["targetKeypoints", "referenceKeypoints"] as const) {
     const kp = o[k];
     if (kp === undefined) continue;

@@ -9,7 +9,7 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { UserError } from "../../runtime/errors.js";
-import { formatProblem, loadDataset, synthesizeDataset, validateDataset } from "../../data/index.js";
+import { NO_DEFECTS, formatProblem, loadDataset, synthesizeDataset, validateDataset, type DefectRates } from "../../data/index.js";
 import { datasetStats } from "../../data/stats.js";
 import { contactSheet } from "../../data/sheet.js";
 import { requiredInt } from "../int-flag.js";
@@ -33,6 +33,18 @@ async function datasetSize(dir: string, flag: string | undefined): Promise<numbe
   return 32;
 }
 
+/** `--sft-defects detail=R,colour=R,pose=R` (any subset; the others stay 0). */
+function defectRates(text: string): DefectRates {
+  const rates: DefectRates = { ...NO_DEFECTS };
+  for (const part of text.split(",")) {
+    const m = /^(detail|colour|pose)=(\d*\.?\d+)$/.exec(part.trim());
+    const v = Number(m?.[2]);
+    if (!m || !(v <= 1)) throw new UserError(`--sft-defects ${JSON.stringify(text)}: expected detail=R,colour=R,pose=R with rates in [0, 1]`, 2);
+    rates[m[1] as keyof DefectRates] = v;
+  }
+  return rates;
+}
+
 export function registerData(program: Command): void {
   const data = program.command("data").description("the synthetic CHEESE-like benchmark and dataset folders");
 
@@ -44,9 +56,10 @@ export function registerData(program: Command): void {
     .option("--per-identity <k>", "triplets per training identity", "3")
     .option("--test-identities <m>", "test identities, one triplet each (default: ceil(identities / 6))")
     .option("--val-identities <m>", "validation identities, one triplet each (default: as many as test)")
+    .option("--sft-defects <rates>", "training targets from an imperfect editor: detail=R,colour=R,pose=R (rates in [0, 1]; see README)")
     .option("--size <s>", "image size in pixels (multiple of 8; 32 or 64)", "32")
     .option("--seed <x>", "random seed", "0")
-    .action(async (o: { out: string; identities: string; perIdentity: string; testIdentities?: string; valIdentities?: string; size: string; seed: string }) => {
+    .action(async (o: { out: string; identities: string; perIdentity: string; testIdentities?: string; valIdentities?: string; sftDefects?: string; size: string; seed: string }) => {
       const summary = await synthesizeDataset({
         out: o.out,
         identities: requiredInt("--identities", o.identities, 0),
@@ -55,6 +68,7 @@ export function registerData(program: Command): void {
         seed: requiredInt("--seed", o.seed, 0),
         ...(o.testIdentities !== undefined ? { testIdentities: requiredInt("--test-identities", o.testIdentities, 0) } : {}),
         ...(o.valIdentities !== undefined ? { valIdentities: requiredInt("--val-identities", o.valIdentities, 0) } : {}),
+        ...(o.sftDefects !== undefined ? { sftDefects: defectRates(o.sftDefects) } : {}),
       });
       process.stdout.write(JSON.stringify(summary) + "\n");
     });
