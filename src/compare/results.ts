@@ -3,8 +3,7 @@
  * mean ± 95% CI over seeds (src/eval/tables.ts), and results.json: per row, every seed's metric means and
  * the aggregate. Both tables come from readCompareFolder, as in `portraitrl report`.
  */
-import type { MetricName } from "../eval/format.js";
-import { METRIC_NAMES } from "../eval/format.js";
+import { METRIC_NAMES, metricOf, type MetricName } from "../eval/format.js";
 import { buildTable1, buildTable3, readCompareFolder, tableToMarkdown, type ResultsTable, type TableRowInput } from "../eval/tables.js";
 import { RESULTS_KIND } from "./manifest.js";
 
@@ -32,7 +31,7 @@ function rowResults(input: TableRowInput, table: ResultsTable): RowResults {
     seeds: input.evals.map((e, i) => ({
       seed: e.seed,
       eval: input.sources?.[i] ?? "",
-      metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, e.metrics[m].mean])) as Record<MetricName, number | null>,
+      metrics: Object.fromEntries(METRIC_NAMES.map((m) => [m, metricOf(e.metrics, m).mean])) as Record<MetricName, number | null>,
     })),
     aggregate: Object.fromEntries(METRIC_NAMES.map((m) => [m, { mean: row.cells[m].mean, ci95: row.cells[m].ci95, n_seeds: row.cells[m].n_seeds }])) as RowResults["aggregate"],
   };

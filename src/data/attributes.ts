@@ -72,6 +72,11 @@ export interface RecordAttributes {
   targetKeypoints?: [number, number, number][];
   referenceKeypoints?: [number, number, number][];
   size?: number;
+  /**
+   * Only on training records of a benchmark synthesised with SFT-target defects (defects.ts): how the
+   * target image departs from `target`; [] for an exact one.
+   */
+  targetDefects?: string[];
 }
 
 export function isValue<A extends AttributeName>(a: A, v: unknown): v is AttributeValue<A> {

@@ -1,5 +1,5 @@
 /**
- * Dataset folders (DESIGN §7): `train.jsonl` and `test.jsonl`, one record per line,
+ * Dataset folders (DESIGN §7): `train.jsonl`, `test.jsonl` and optionally `val.jsonl`, one record per line,
  *   {"id", "collection_id", "reference_image", "instruction", "target_image"?, "attributes"?}
  * with image paths relative to the folder. Edit-R1 / Flow-GRPO folders (`{train,test}_metadata.jsonl`,
  * rows {"prompt", "image", ...}) load too. Everything is validated before anything is returned: a bad
@@ -13,8 +13,9 @@ import {
   ATTRIBUTE_VALUES, EDITABLE_ATTRIBUTES, checkPortrait, type PortraitAttributes, type RecordAttributes,
 } from "./attributes.js";
 
-export type Split = "train" | "test";
-export const SPLITS: readonly Split[] = ["train", "test"];
+/** Validation is where choices are made; test is read only for reported numbers. */
+export type Split = "train" | "val" | "test";
+export const SPLITS: readonly Split[] = ["train", "val", "test"];
 
 export interface DatasetRecord {
   id: string;
@@ -96,6 +97,9 @@ function checkAttributes(x: unknown): string | null {
     const values = ATTRIBUTE_VALUES[k as (typeof EDITABLE_ATTRIBUTES)[number]] as readonly string[];
     if (!values.includes(v as string)) return `changes.${k}: expected one of ${values.join("|")}`;
     if (target[k as keyof PortraitAttributes] !== v) return `changes.${k}: disagrees with target.${k}`;
+  }
+  if (o.targetDefects !== undefined && !(Array.isArray(o.targetDefects) && o.targetDefects.every((d) => typeof d === "string"))) {
+    return "targetDefects: expected an array of strings";
   }
   for (const k of ["targetKeypoints", "referenceKeypoints"] as const) {
     const kp = o[k];

@@ -4,7 +4,7 @@ export { loadDataset, validateDataset, recordToJson, splitFile, formatProblem, D
 export type { DatasetRecord, Problem, Split, DatasetFormat, ValidatedDataset } from "./dataset.js";
 export { readImage, writePng, encodePng, toBytes } from "./image-io.js";
 export type { ReadImageOptions } from "./image-io.js";
-export { renderPortrait, keypoints, type Keypoint } from "./render.js";
+export { renderPortrait, keypoints, figureMask, type Keypoint } from "./render.js";
 export { writeInstruction } from "./instructions.js";
 export { parseInstruction } from "./parser.js";
 export { synthesizeDataset, type SynthOptions, type SynthSummary } from "./synthesize.js";
@@ -15,3 +15,4 @@ export { scoreEdit, scoreRecognized, type EditScores } from "./ground-truth.js";
 export { oks, COCO_SIGMAS, keypointBoxArea, type OksOptions } from "./oks.js";
 export { isVisible, visibleAttributes } from "./visibility.js";
 export { degrade, gaussianBlur, addNoise } from "./degrade.js";
+export { NO_DEFECTS, DRIFT, type DefectRates } from "./defects.js";

@@ -247,6 +247,17 @@ export function renderPortraitAt(p: PortraitAttributes, size: number, ss: number
   return compose(renderWeights(p, size, ss), slotColours(p));
 }
 
+/**
+ * The figure region of a portrait: a [size, size] mask, 1 where the person (not the background) covers
+ * at least half of the pixel (4×4 supersampled). Evaluation reads it from the exact target's attributes.
+ */
+export function figureMask(p: PortraitAttributes, size: number): Uint8Array {
+  const { w } = renderWeights(p, size, 4);
+  const mask = new Uint8Array(size * size);
+  for (let i = 0; i < mask.length; i++) mask[i] = (w[i * NUM_SLOTS + SLOT.background] ?? 0) <= 0.5 ? 1 : 0;
+  return mask;
+}
+
 export type Keypoint = [number, number, number];
 const COCO_ORDER: (keyof FigureJoints)[] = [
   "nose", "leftEye", "rightEye", "leftEar", "rightEar", "leftShoulder", "rightShoulder", "leftElbow", "rightElbow",

@@ -2,16 +2,18 @@
  * Evaluate any editor on dataset records (issue 6): the editor makes one image per record, in batches;
  * each image gets the judge's DP and PF (Eq. 9–11 score in [0, 1]), the ground truth of the synthetic
  * benchmark (ground-truth.ts) and CLIP-I / DINO-I / CLIP-T (generated vs REFERENCE, instruction text;
- * embedding-scores.ts). The result is what writeEvalFolder takes. A model checkpoint is one editor
+ * embedding-scores.ts) and, where the record has an exact target, the pixel distances to it
+ * (pixel-distance.ts). The result is what writeEvalFolder takes. A model checkpoint is one editor
  * (generate.ts); copy-the-reference and oracle-target are others (editors.ts).
  */
-import { encodePng, readImage, type DatasetRecord } from "../data/index.js";
+import { encodePng, figureMask, readImage, type DatasetRecord } from "../data/index.js";
 import type { Embedder } from "../reward/embedder.js";
 import { levelScore } from "../reward/score.js";
 import type { Image, Judge, PromptKind } from "../reward/types.js";
 import type { EvalSampleInput } from "./folder.js";
 import { groundTruthScores } from "./ground-truth.js";
 import { embeddingScores } from "./metrics/embedding-scores.js";
+import { NO_PIXEL_SCORES, pixelScores } from "./metrics/pixel-distance.js";
 
 /** Images are [size, size, 3] RGB floats in [0, 1] (the data module's convention). */
 export type Editor = (references: readonly Float32Array[], instructions: readonly string[], records: readonly DatasetRecord[]) => Promise<Float32Array[]>;
@@ -68,6 +70,7 @@ export async function evaluateEditor(editor: Editor, records: readonly DatasetRe
     for (const [i, r] of batch.entries()) {
       const tgt = targets[i] ?? null;
       const gt = groundTruthScores(generated[i]!, r, size);
+      const pixels = tgt ? pixelScores(generated[i]!, tgt, size, r.attributes ? figureMask(r.attributes.target, size) : null) : NO_PIXEL_SCORES;
       out.push({
         id: r.id,
         instruction: r.instruction,
@@ -77,6 +80,7 @@ export async function evaluateEditor(editor: Editor, records: readonly DatasetRe
         judge_dp: judged[i]!.dp,
         judge_pf: judged[i]!.pf,
         ...gt,
+        ...pixels,
         ...embeddings[i]!,
       });
     }

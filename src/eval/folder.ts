@@ -8,7 +8,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "../runtime/errors.js";
 import {
-  describeIssue, evalJsonSchema, sampleRowSchema, type EvalJson, type EvalMeta, type SampleRow, type SampleScores,
+  PIXEL_METRICS, describeIssue, evalJsonSchema, sampleRowSchema, type EvalJson, type EvalMeta, type SampleRow, type SampleScores,
 } from "./format.js";
 import { fileStem, resolveInside } from "./paths.js";
 import { summarizeSamples } from "./summary.js";
@@ -79,7 +79,7 @@ export async function writeEvalFolder(
       gt_detail: finiteOrNull(s.gt_detail),
       copy_paste: s.copy_paste,
     };
-    for (const f of ["clip_i", "dino_i", "clip_t"] as const) if (s[f] !== undefined) row[f] = finiteOrNull(s[f]);
+    for (const f of ["clip_i", "dino_i", "clip_t", ...PIXEL_METRICS] as const) if (s[f] !== undefined) row[f] = finiteOrNull(s[f]);
     rows.push(row);
   }
   const { created_at, ...meta } = data.meta;

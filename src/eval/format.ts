@@ -4,13 +4,20 @@
  *
  * Extension: a sample row may carry `clip_i`, `dino_i`, `clip_t` (number | null, optional): the per-sample
  * embedding similarities, so that the eval.json means can be recomputed and bootstrapped from the rows.
+ * Extension (issue 17): the pixel distances to the exact target (metrics/pixel-distance.ts) in rows and
+ * in the metrics block; both optional, so eval folders written before them still read.
  */
 import { z } from "zod";
 
+/** Distance to the exact target in pixel space: shares no code with any reward. */
+export const PIXEL_METRICS = ["mse", "psnr", "ssim", "mse_figure", "psnr_figure", "ssim_figure"] as const;
+export type PixelMetric = (typeof PIXEL_METRICS)[number];
+
 export const METRIC_NAMES = [
-  "judge_dp", "judge_pf", "gt_pose", "gt_oks", "gt_detail", "copy_paste_rate", "clip_i", "dino_i", "clip_t",
+  "judge_dp", "judge_pf", "gt_pose", "gt_oks", "gt_detail", "copy_paste_rate", "clip_i", "dino_i", "clip_t", ...PIXEL_METRICS,
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
+const isPixelMetric = (m: MetricName): m is PixelMetric => (PIXEL_METRICS as readonly string[]).includes(m);
 
 const nullableNumber = z.number().nullable();
 
@@ -22,7 +29,9 @@ export const metricSummarySchema = z.strictObject({
 export type MetricSummary = z.infer<typeof metricSummarySchema>;
 
 export const metricsBlockSchema = z.strictObject(
-  Object.fromEntries(METRIC_NAMES.map((m) => [m, metricSummarySchema])) as Record<MetricName, typeof metricSummarySchema>,
+  Object.fromEntries(METRIC_NAMES.map((m) => [m, isPixelMetric(m) ? metricSummarySchema.optional() : metricSummarySchema])) as Record<
+    Exclude<MetricName, PixelMetric>, typeof metricSummarySchema
+  > & Record<PixelMetric, z.ZodOptional<typeof metricSummarySchema>>,
 );
 export type MetricsBlock = Record<MetricName, MetricSummary>;
 
@@ -47,6 +56,13 @@ export const evalJsonSchema = z.looseObject({
   metrics: metricsBlockSchema,
 });
 export type EvalJson = z.infer<typeof evalJsonSchema>;
+
+const NO_VALUE: MetricSummary = { mean: null, ci95: null, n: 0 };
+
+/** One metric of an eval.json; a metric the folder predates (a pixel distance) reads as having no value. */
+export function metricOf(metrics: EvalJson["metrics"], m: MetricName): MetricSummary {
+  return metrics[m] ?? NO_VALUE;
+}
 /** What the eval command supplies; kind, version and metrics are filled in when the folder is written. */
 export const evalMetaSchema = evalJsonSchema
   .omit({ kind: true, version: true, metrics: true, created_at: true })
@@ -68,11 +84,12 @@ export const sampleRowSchema = z.strictObject({
   clip_i: nullableNumber.optional(),
   dino_i: nullableNumber.optional(),
   clip_t: nullableNumber.optional(),
+  ...(Object.fromEntries(PIXEL_METRICS.map((m) => [m, nullableNumber.optional()])) as Record<PixelMetric, z.ZodOptional<typeof nullableNumber>>),
 });
 export type SampleRow = z.infer<typeof sampleRowSchema>;
 
 /** The per-sample metric values of a row, without its paths. */
-export type SampleScores = Pick<SampleRow, "judge_dp" | "judge_pf" | "gt_pose" | "gt_oks" | "gt_detail" | "copy_paste" | "clip_i" | "dino_i" | "clip_t">;
+export type SampleScores = Pick<SampleRow, "judge_dp" | "judge_pf" | "gt_pose" | "gt_oks" | "gt_detail" | "copy_paste" | "clip_i" | "dino_i" | "clip_t" | PixelMetric>;
 
 /** One zod issue as `field: message` (the path joined with dots; `(root)` for the whole value). */
 export function describeIssue(issue: z.core.$ZodIssue): string {

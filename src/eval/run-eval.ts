@@ -13,6 +13,7 @@ import { loadDataset, splitFile, SPLITS, type DatasetRecord, type Split } from "
 import { chooseBaseWeights, loadCheckpoint, type BaseWeightChoice } from "../model/index.js";
 import { buildJudge, checkJudgeConfig, type JudgeConfig } from "../reward/judge-config.js";
 import { DEFAULT_PROMPT_DIR, loadTemplates } from "../reward/prompts.js";
+import type { Judge } from "../reward/types.js";
 import { UserError } from "../runtime/errors.js";
 import { initJax } from "../runtime/jax.js";
 import { copyReferenceEditor, oracleTargetEditor } from "./editors.js";
@@ -83,8 +84,9 @@ async function checkInputs(o: RunEvalOptions): Promise<{ split: Split; ckptDir: 
   return { split, ckptDir };
 }
 
-function judgeRecord(cfg: JudgeConfig, levels: readonly number[]): EvalMeta["judge"] {
-  if (cfg.urls.length === 0) return { name: "synthetic", model: null, prompt_sha256: { dp: null, pf: null }, levels: [...levels] };
+function judgeRecord(cfg: JudgeConfig, judge: Judge): EvalMeta["judge"] {
+  const levels = judge.levels;
+  if (cfg.urls.length === 0) return { name: judge.name, model: null, prompt_sha256: { dp: null, pf: null }, levels: [...levels] };
   const t = loadTemplates(cfg.promptDir ?? DEFAULT_PROMPT_DIR);
   return { name: "openai", model: cfg.model ?? null, prompt_sha256: { dp: sha256(t.dp), pf: sha256(t.pf) }, levels: [...levels] };
 }
@@ -154,7 +156,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalFolder> {
       split,
       seed,
       steps,
-      judge: judgeRecord(o.judge, ready.judge.levels),
+      judge: judgeRecord(o.judge, ready.judge),
       embedders: embedders.record,
       versions: versions(),
     };

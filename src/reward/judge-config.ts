@@ -7,12 +7,18 @@ import { UserError } from "../runtime/errors.js";
 import { DEFAULT_LEVELS, checkLevels } from "./levels.js";
 import { OpenAIJudge, checkJudgeOptions, type JudgeAttempt } from "./openai-judge.js";
 import { DEFAULT_PROMPT_DIR, loadTemplates } from "./prompts.js";
-import { createSyntheticJudge } from "./synthetic-default.js";
+import { createHeldOutSyntheticJudge, createSyntheticJudge } from "./synthetic-default.js";
 import type { Judge } from "./types.js";
 
+/** Which synthetic judge stands in for the LVLM when no URL is given (synthetic-default.ts). */
+export type SyntheticJudgeKind = "reward" | "held-out";
+export const SYNTHETIC_JUDGE_KINDS: readonly SyntheticJudgeKind[] = ["reward", "held-out"];
+
 export interface JudgeConfig {
-  /** OpenAI-compatible base URLs; none → the synthetic judge (synthetic data only). */
+  /** OpenAI-compatible base URLs; none → a synthetic judge (synthetic data only). */
   urls: string[];
+  /** Without URLs: the training reward's judge (default) or the held-out one evaluation uses. */
+  synthetic?: SyntheticJudgeKind;
   model?: string;
   levels?: number[];
   promptDir?: string;
@@ -58,7 +64,8 @@ export async function buildJudge(cfg: JudgeConfig, syntheticData: boolean, dataD
   checkJudgeConfig(cfg, syntheticData, dataDir);
   const levels = cfg.levels ?? [...DEFAULT_LEVELS];
   if (cfg.urls.length === 0) {
-    return { judge: createSyntheticJudge({ levels }), probe: [], describe: { kind: "synthetic", levels } };
+    const judge = cfg.synthetic === "held-out" ? createHeldOutSyntheticJudge({ levels }) : createSyntheticJudge({ levels });
+    return { judge, probe: [], describe: { kind: judge.name, levels } };
   }
   const templates = loadTemplates(cfg.promptDir ?? DEFAULT_PROMPT_DIR);
   const judge = new OpenAIJudge({

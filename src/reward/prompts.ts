@@ -1,7 +1,9 @@
 /**
  * Prompt templates for the judge (prompts/dp.txt, pf.txt, dual-pd.txt at the package root). Placeholders:
- * {instruction}, {levels} ("0, 1, 2, 3, 4"), {min}, {max}. A template missing a required placeholder or
- * naming an unknown one is a UserError (exit 2), raised before any request.
+ * {instruction}, {levels} ("0, 1, 2, 3, 4"), {min}, {max}. The DP prompt may not name {instruction}: the
+ * paper's DP judge sees the reference and the generated image only (§3.2, X_dp = (x_r; x_0)), and PF
+ * with Eq. 12–13 is what stops a copy. A template missing a required placeholder or naming one it may not
+ * use is a UserError (exit 2), raised before any request.
  */
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -15,6 +17,7 @@ export const DEFAULT_PROMPT_DIR = resolve(dirname(fileURLToPath(import.meta.url)
 export const PROMPT_FILES: Record<PromptKind, string> = { dp: "dp.txt", pf: "pf.txt", dual: "dual-pd.txt" };
 
 const KNOWN = ["instruction", "levels", "min", "max"] as const;
+/** Every placeholder a kind may use is required. */
 const REQUIRED: Record<PromptKind, readonly string[]> = {
   dp: ["levels", "min", "max"],
   pf: ["instruction", "levels", "min", "max"],
@@ -28,6 +31,7 @@ export function checkTemplate(kind: PromptKind, text: string, where: string): st
   const names = [...text.matchAll(/\{([A-Za-z_]+)\}/g)].map((m) => m[1] as string);
   for (const n of names) {
     if (!(KNOWN as readonly string[]).includes(n)) throw new UserError(`${where}: unknown placeholder {${n}} (known: ${KNOWN.map((k) => `{${k}}`).join(", ")})`);
+    if (!REQUIRED[kind].includes(n)) throw new UserError(`${where}: a ${kind} prompt may not use {${n}} (the DP judge sees the reference and the generated image only, paper §3.2)`);
   }
   for (const r of REQUIRED[kind]) {
     if (!names.includes(r)) throw new UserError(`${where}: missing placeholder {${r}} (a ${kind} prompt needs ${REQUIRED[kind].map((k) => `{${k}}`).join(", ")})`);

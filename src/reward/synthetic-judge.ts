@@ -1,7 +1,7 @@
 /**
- * The synthetic judge (DESIGN §5): the same interface as an LVLM judge, from the LVLM's inputs only —
- * reference, instruction, generated image, never the target — built on the benchmark's recognizer and
- * instruction parser. Its level distribution is the linearly binned distribution of an agreement score
+ * The synthetic judge (DESIGN §5): the same interface as an LVLM judge, from the paper's inputs only —
+ * DP from (reference, generated image), PF from (reference, instruction, generated image), never the
+ * target — built on the benchmark's recognizer and instruction parser. Its level distribution is the linearly binned distribution of an agreement score
  * under the recognizer's probabilities (agreement.ts), so an uncertain recognizer spreads the levels.
  *
  * - DP: every identity attribute (weighted by meaning, DETAIL_WEIGHTS) agrees between reference and
@@ -10,13 +10,13 @@
  * - PF: each requested change is achieved with probability P_gen(requested value) (weight 1 − λ shared
  *   equally); each pose/camera attribute the instruction leaves alone should stay as in the reference
  *   (weight λ shared equally, λ = 0.2 by default).
- * - Copy penalty: c = Π over requested attributes of P(generated keeps the reference's value) is the
- *   probability that the image ignores the instruction. PF: with probability c the outcome is the lowest
- *   level. DP: with probability c the agreement is scaled by 1 − κ (κ = 0.25), so a copy keeps a high DP
- *   (it does preserve every detail) but ranks below an edit that preserves as much and follows.
+ * - Copy penalty (PF only): c = Π over requested attributes of P(generated keeps the reference's value)
+ *   is the probability that the image ignores the instruction; with probability c the PF outcome is the
+ *   lowest level. DP never sees the instruction, so a copy keeps the highest DP (it does preserve every
+ *   detail): stopping copies is the job of PF and Eq. 12–13, as in the paper.
  * - Dual-PD (the one-prompt ablation): DP and PF terms at half weight each in one agreement; a copy loses
  *   half of its agreement.
- * - An instruction the parser does not understand: PF is NaN (no reward is invented); DP has no copy term.
+ * - An instruction the parser does not understand: PF is NaN (no reward is invented).
  */
 import { ATTRIBUTE_VALUES, DETAIL_WEIGHTS, EDITABLE_ATTRIBUTES, IDENTITY_ATTRIBUTES } from "../data/index.js";
 import type { AttributeChanges, AttributeName } from "../data/index.js";
@@ -33,8 +33,10 @@ export interface SyntheticJudgeOptions {
   recognize: (pixels: Float32Array, size: number) => AttributeProbs | Promise<AttributeProbs>;
   parseInstruction: (text: string) => AttributeChanges | "unknown";
   levels?: readonly number[];
-  /** κ: DP scale of a copy that ignores the instruction (default 0.25). */
-  copyPenaltyDp?: number;
+  /** Recorded in outputs (default "synthetic"). */
+  name?: string;
+  /** DP weight of each identity attribute (default DETAIL_WEIGHTS, by meaning). */
+  detailWeights?: Readonly<Record<(typeof IDENTITY_ATTRIBUTES)[number], number>>;
   /** λ: PF weight of keeping the pose/camera attributes the instruction leaves alone (default 0.2). */
   unchangedWeightPf?: number;
 }
@@ -59,12 +61,13 @@ function agree(a: AttributeName, p1: AttributeProbs, p2: AttributeProbs): number
 }
 
 export class SyntheticJudge implements Judge {
-  readonly name = "synthetic";
+  readonly name: string;
   readonly levels: readonly number[];
   private readonly recognized = new WeakMap<Image, Promise<AttributeProbs>>();
 
   constructor(private readonly o: SyntheticJudgeOptions) {
     this.levels = checkLevels(o.levels ?? DEFAULT_LEVELS, "synthetic judge levels");
+    this.name = o.name ?? "synthetic";
   }
 
   private probs(image: Image): Promise<AttributeProbs> {
@@ -87,7 +90,8 @@ export class SyntheticJudge implements Judge {
 
   /** The DP terms: identity attributes weighted by meaning. */
   dpTerms(ref: AttributeProbs, gen: AttributeProbs): Term[] {
-    return IDENTITY_ATTRIBUTES.map((a) => ({ weight: DETAIL_WEIGHTS[a], q: agree(a, ref, gen) }));
+    const weights = this.o.detailWeights ?? DETAIL_WEIGHTS;
+    return IDENTITY_ATTRIBUTES.map((a) => ({ weight: weights[a], q: agree(a, ref, gen) }));
   }
 
   /** The PF terms: requested changes, then the pose/camera attributes left alone. */
@@ -103,14 +107,13 @@ export class SyntheticJudge implements Judge {
   async judge(req: JudgeRequest): Promise<JudgeResult> {
     const t0 = performance.now();
     const [ref, gen] = await Promise.all([this.probs(req.reference), this.probs(req.generated)]);
-    const changes = this.o.parseInstruction(req.instruction);
-    const known = changes !== "unknown";
-    const c = known ? this.copyProbability(changes, ref, gen) : 0;
     let atoms: [number, number][];
     if (req.kind === "dp") {
-      atoms = mixScaled(agreementAtoms(this.dpTerms(ref, gen)), c, 1 - (this.o.copyPenaltyDp ?? 0.25));
+      atoms = agreementAtoms(this.dpTerms(ref, gen));
     } else {
-      if (!known) return { ...failedResult(this.levels.length, "synthetic judge: instruction not understood by the parser", performance.now() - t0), mode: "synthetic" };
+      const changes = this.o.parseInstruction(req.instruction);
+      if (changes === "unknown") return { ...failedResult(this.levels.length, "synthetic judge: instruction not understood by the parser", performance.now() - t0), mode: "synthetic" };
+      const c = this.copyProbability(changes, ref, gen);
       const terms = this.pfTerms(changes, ref, gen);
       atoms =
         req.kind === "pf"

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DatasetError, loadDataset, validateDataset } from "../../src/data/dataset.js";
+import { IDENTITY_ATTRIBUTES } from "../../src/data/attributes.js";
+import { DatasetError, loadDataset, validateDataset, type DatasetRecord } from "../../src/data/dataset.js";
 import { readImage, writePng } from "../../src/data/image-io.js";
 import { renderPortrait } from "../../src/data/render.js";
 import { synthesizeDataset } from "../../src/data/synthesize.js";
@@ -43,15 +44,19 @@ describe("dataset synthesis and I/O", () => {
     expect(await hashTree(join(root, "a"))).not.toBe(await hashTree(join(root, "c")));
   });
 
-  it("loads back: absolute paths, attributes, identity-disjoint splits, one test triplet per identity", async () => {
+  it("loads back: absolute paths, attributes, identity-disjoint splits, one val/test triplet per identity", async () => {
     const train = await loadDataset(join(root, "a"), "train");
+    const val = await loadDataset(join(root, "a"), "val");
     const test = await loadDataset(join(root, "a"), "test");
     expect(train).toHaveLength(12);
+    expect(val).toHaveLength(3);
     expect(test).toHaveLength(3);
-    const trainIds = new Set(train.map((r) => r.collectionId));
-    expect(test.every((r) => !trainIds.has(r.collectionId))).toBe(true);
+    const identity = (r: DatasetRecord): string => JSON.stringify(IDENTITY_ATTRIBUTES.map((a) => r.attributes?.reference[a]));
+    const splits = [train, val, test].map((rs) => new Set(rs.map(identity)));
+    expect(splits[0]!.size + splits[1]!.size + splits[2]!.size).toBe(new Set([...splits[0]!, ...splits[1]!, ...splits[2]!]).size);
+    expect(new Set(val.map((r) => r.collectionId)).size).toBe(3);
     expect(new Set(test.map((r) => r.collectionId)).size).toBe(3);
-    for (const r of [...train, ...test]) {
+    for (const r of [...train, ...val, ...test]) {
       expect(r.referenceImage.startsWith(root)).toBe(true);
       expect(r.attributes?.targetKeypoints).toHaveLength(17);
       const n = Object.keys(r.attributes?.changes ?? {}).length;
@@ -66,6 +71,14 @@ describe("dataset synthesis and I/O", () => {
     const img = await readImage(r0.targetImage!, 32);
     const want = renderPortrait(r0.attributes!.target, 32);
     expect(Math.max(...img.map((v, i) => Math.abs(v - want[i]!)))).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
+  });
+
+  it("the validation split is drawn last: its size leaves the train and test bytes of a seed as they were", async () => {
+    await synthesizeDataset({ out: join(root, "v1"), identities: 6, perIdentity: 2, size: 32, seed: 5, testIdentities: 3, valIdentities: 1 });
+    for (const f of ["train.jsonl", "test.jsonl"]) {
+      expect(await readFile(join(root, "v1", f), "utf8")).toBe(await readFile(join(root, "a", f), "utf8"));
+    }
+    expect((await readFile(join(root, "v1", "val.jsonl"), "utf8")).trimEnd().split("\n")).toHaveLength(1);
   });
 
   it("refuses to overwrite a non-empty folder", async () => {

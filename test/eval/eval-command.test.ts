@@ -52,7 +52,7 @@ describe("portraitrl eval (CLI)", () => {
     expect([e.method, e.split, e.seed, e.steps]).toEqual(["sft", "test", 7, 6]);
     expect(e.checkpoint).toBe(ckpt);
     expect(e.checkpoint_sha256).toBe(createHash("sha256").update(await readFile(join(ckpt, "config.json"))).digest("hex"));
-    expect(e.judge).toEqual({ name: "synthetic", model: null, prompt_sha256: { dp: null, pf: null }, levels: [0, 1, 2, 3, 4] });
+    expect(e.judge).toEqual({ name: "synthetic-held-out", model: null, prompt_sha256: { dp: null, pf: null }, levels: [0, 1, 2, 3, 4] });
     expect([e.embedders.clip, e.embedders.dino]).toEqual([clip, dino]);
     expect(e.versions.jax_js).toBe("0.1.25");
     for (const m of ["judge_dp", "judge_pf", "gt_pose", "gt_oks", "gt_detail", "copy_paste_rate", "clip_i", "dino_i", "clip_t"] as const) {
@@ -120,12 +120,13 @@ describe("portraitrl eval (CLI)", () => {
     await unlink(join(broken, "onnx", "model.onnx"));
     const out = join(root, "bad");
     const cases: [string[], RegExp][] = [
-      [["--ckpt", ckpt, "--data", data, "--split", "dev"], /--split "dev": expected one of train, test/],
+      [["--ckpt", ckpt, "--data", data, "--split", "dev"], /--split "dev": expected one of train, val, test/],
       [["--ckpt", join(root, "nope"), "--data", data], /--ckpt .*nope: not a checkpoint folder/],
       [["--ckpt", ckpt, "--data", join(root, "nodata")], /--data .*nodata: no such dataset folder/],
       [["--ckpt", ckpt, "--data", data, "--dino-model", broken], /--dino-model .*broken: missing onnx\/model\.onnx/],
       [["--data", data], /--ckpt DIR is required/],
       [["--ckpt", ckpt, "--data", data, "--steps", "0"], /--steps "0": expected an integer >= 1/],
+      [["--ckpt", ckpt, "--data", data, "--synthetic-judge", "best"], /--synthetic-judge "best": expected one of reward, held-out/],
     ];
     for (const [args, msg] of cases) {
       const r = run(...args, "--out", out);

@@ -48,12 +48,12 @@ describe("Table 1", () => {
   it("renders markdown with bold best, underlined second and dashes for missing metrics", () => {
     const md = tableToMarkdown(t);
     const lines = md.split("\n");
-    expect(lines).toContain("| Method | Paradigm | CLIP-I | DINO-I | CLIP-T | Judge-DP | Judge-PF | GT-pose | GT-OKS | GT-detail | Copy-paste ↓ |");
+    expect(lines).toContain("| Method | Paradigm | CLIP-I | DINO-I | CLIP-T | Judge-DP | Judge-PF | Rec-pose | Rec-OKS | Rec-detail | Copy-paste ↓ | MSE ↓ | PSNR | SSIM | Fig-MSE ↓ | Fig-PSNR | Fig-SSIM |");
     const naspoLine = lines.find((l) => l.startsWith("| +PortraitRL"))!;
     expect(naspoLine).toContain("**0.8929 ± 0.0000**");
     expect(naspoLine).toContain("| — |");
     expect(lines.find((l) => l.startsWith("| +DiffusionNFT"))).toContain("<u>0.8900 ± ");
-    expect(md).toContain("Not computed: CLIP-I, DINO-I, CLIP-T, GT-pose, GT-OKS, GT-detail.");
+    expect(md).toContain("Not computed: CLIP-I, DINO-I, CLIP-T, Rec-pose, Rec-OKS, Rec-detail, MSE ↓, PSNR, SSIM, Fig-MSE ↓, Fig-PSNR, Fig-SSIM.");
     expect(md).toContain("Judge: synthetic (synthetic-v1).");
   });
 
@@ -69,7 +69,7 @@ describe("Table 1", () => {
   it("Table 3 labels rows by reward and has no paradigm column", () => {
     const t3 = buildTable3([{ method: "sft", evals: [sft] }, { method: "dual-pd", evals: [naspo[0]!] }, { method: "ours", evals: [naspo[1]!] }]);
     expect(t3.rows.map((r) => r.label)).toEqual(["- (SFT)", "Dual-PD", "Ours"]);
-    expect(tableToMarkdown(t3).split("\n")).toContain("| Reward | CLIP-I | DINO-I | CLIP-T | Judge-DP | Judge-PF | GT-pose | GT-OKS | GT-detail | Copy-paste ↓ |");
+    expect(tableToMarkdown(t3).split("\n")).toContain("| Reward | CLIP-I | DINO-I | CLIP-T | Judge-DP | Judge-PF | Rec-pose | Rec-OKS | Rec-detail | Copy-paste ↓ | MSE ↓ | PSNR | SSIM | Fig-MSE ↓ | Fig-PSNR | Fig-SSIM |");
     expect(t3.best.judge_dp).toEqual([1, 2]);
   });
 });

@@ -16,9 +16,9 @@ describe("prompt templates", () => {
       expect(text).toContain("0, 1, 2, 3, 4");
     }
     expect(renderPrompt(t.pf, "Turn his head to the left.", [0, 1, 2, 3, 4])).toContain("Turn his head to the left.");
-    // DP must not penalise the requested pose change and must penalise a copy; PF ignores identity.
+    // DP sees no instruction (paper §3.2) and must not penalise a pose change; PF ignores identity and punishes a copy.
     expect(t.dp).toMatch(/must NOT be penalised/);
-    expect(t.dp).toMatch(/near-copy/);
+    expect(t.dp).not.toMatch(/\{instruction\}|copy/);
     expect(t.pf).toMatch(/Do NOT judge identity/);
     expect(t.pf).toMatch(/copy of the reference/);
   });
@@ -27,9 +27,15 @@ describe("prompt templates", () => {
     expect(renderPrompt("a {instruction} b {levels}", "{levels}", [0, 1])).toBe("a {levels} b 0, 1");
   });
 
-  it("a template missing a placeholder or naming an unknown one: one line, exit 2, naming the file", () => {
+  /** A folder holding copies of the shipped templates, to break one of them. */
+  function promptCopies(): string {
     const dir = mkdtempSync(join(tmpdir(), "prompts-"));
     for (const f of Object.values(PROMPT_FILES)) writeFileSync(join(dir, f), readFileSync(join(DEFAULT_PROMPT_DIR, f)));
+    return dir;
+  }
+
+  it("a template missing a placeholder or naming an unknown one: one line, exit 2, naming the file", () => {
+    const dir = promptCopies();
     writeFileSync(join(dir, "pf.txt"), "Rate from {min} to {max} on {levels}.");
     const e = userErrorOf(() => loadTemplates(dir));
     expect(e.exitCode).toBe(2);
@@ -37,6 +43,14 @@ describe("prompt templates", () => {
     writeFileSync(join(dir, "pf.txt"), "{instruction} {levels} {min} {max} {instrucion}");
     expect(userErrorOf(() => loadTemplates(dir)).message).toMatch(/unknown placeholder \{instrucion\}/);
     expect(userErrorOf(() => loadTemplates(join(dir, "nope"))).message).toMatch(/cannot read/);
+  });
+
+  it("a DP template that shows the judge the instruction is refused (X_dp = (x_r; x_0), paper §3.2)", () => {
+    const dir = promptCopies();
+    writeFileSync(join(dir, "dp.txt"), "Edited after \"{instruction}\". Rate from {min} to {max} on {levels}.");
+    const e = userErrorOf(() => loadTemplates(dir));
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toMatch(/dp\.txt: a dp prompt may not use \{instruction\}/);
   });
 
   it("levels must be single-token digits", () => {

@@ -81,11 +81,11 @@ describe("synthetic judge", () => {
     expect(s.dual).toBeGreaterThan(0.99);
   });
 
-  it("copy-the-reference: high DP (0.75 = 1 − κ), PF at the lowest level", async () => {
+  it("copy-the-reference: the highest DP (every detail kept; DP sees no instruction), PF at the lowest level", async () => {
     const { judge, image } = setup();
     const ref = image(REF);
     const s = await scores(judge, ref, image({ ...REF }));
-    expect(s.dp).toBeCloseTo(0.75, 2);
+    expect(s.dp).toBeCloseTo(1, 2);
     expect(s.pf).toBeLessThan(0.01);
     // Dual-PD: (½·1 [DP] + ½·0.2 [unchanged pose kept]) halved for the copy = 0.3
     expect(s.dual).toBeCloseTo(0.3, 2);

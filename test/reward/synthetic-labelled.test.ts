@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { createSyntheticJudge, levelScore, type JudgeRequest } from "../../src/reward/index.js";
+import { createHeldOutSyntheticJudge, createSyntheticJudge, levelScore, type Judge, type JudgeRequest } from "../../src/reward/index.js";
 import { labelledSet, spearman, type LabelledEdit } from "./labelled-set.js";
 
 const L = [0, 1, 2, 3, 4];
 
-async function judgeAll(set: readonly LabelledEdit[]): Promise<{ dp: number[]; pf: number[] }> {
-  const judge = createSyntheticJudge();
+async function judgeAll(set: readonly LabelledEdit[], judge: Judge = createSyntheticJudge()): Promise<{ dp: number[]; pf: number[] }> {
   const run = (kind: JudgeRequest["kind"]): Promise<number[]> =>
     Promise.all(set.map(async (e) => levelScore((await judge.judge({ kind, reference: e.reference, instruction: e.instruction, generated: e.generated })).logprobs, L)));
   return { dp: await run("dp"), pf: await run("pf") };
@@ -38,6 +37,27 @@ describe("synthetic judge on a labelled set of edits (recognizer and parser of t
     const { dp, pf } = await judgeAll(set);
     dp.forEach((v) => expect(v).toBeGreaterThanOrEqual(0.6));
     pf.forEach((v) => expect(v).toBeLessThanOrEqual(0.1));
+  });
+});
+
+describe("the held-out synthetic judge (eval's default: degraded view, equal detail weights, λ 0.3)", () => {
+  it("agrees with the ground truth as the reward judge does, on the same 120 edits, yet is another judge", async () => {
+    const set = labelledSet(120, 42);
+    const heldOut = await judgeAll(set, createHeldOutSyntheticJudge());
+    check(set, heldOut.dp, heldOut.pf);
+    const reward = await judgeAll(set);
+    const differs = heldOut.dp.filter((v, i) => Math.abs(v - reward.dp[i]!) > 1e-3).length;
+    expect(differs).toBeGreaterThan(set.length / 4);
+  });
+
+  it("gives an image the same verdict every time (the degradation is seeded by the image's bytes)", async () => {
+    const [e] = labelledSet(1, 3);
+    const judge = createHeldOutSyntheticJudge();
+    const req = { kind: "dp" as const, reference: e!.reference, instruction: e!.instruction, generated: e!.generated };
+    const a = await judge.judge(req);
+    const b = await createHeldOutSyntheticJudge().judge(req);
+    expect(a.logprobs).toEqual(b.logprobs);
+    expect(judge.name).toBe("synthetic-held-out");
   });
 });
 

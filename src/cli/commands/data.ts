@@ -9,10 +9,11 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { UserError } from "../../runtime/errors.js";
-import { formatProblem, loadDataset, synthesizeDataset, validateDataset, type Split } from "../../data/index.js";
+import { NO_DEFECTS, formatProblem, loadDataset, synthesizeDataset, validateDataset, type DefectRates } from "../../data/index.js";
 import { datasetStats } from "../../data/stats.js";
 import { contactSheet } from "../../data/sheet.js";
 import { requiredInt } from "../int-flag.js";
+import { SPLIT_HELP, splitFlag } from "../split-flag.js";
 
 
 async function requireDir(dir: string): Promise<void> {
@@ -32,9 +33,16 @@ async function datasetSize(dir: string, flag: string | undefined): Promise<numbe
   return 32;
 }
 
-function split(v: string): Split {
-  if (v !== "train" && v !== "test") throw new UserError(`--split: expected train or test, got "${v}"`);
-  return v;
+/** `--sft-defects detail=R,colour=R,pose=R` (any subset; the others stay 0). */
+function defectRates(text: string): DefectRates {
+  const rates: DefectRates = { ...NO_DEFECTS };
+  for (const part of text.split(",")) {
+    const m = /^(detail|colour|pose)=(\d*\.?\d+)$/.exec(part.trim());
+    const v = Number(m?.[2]);
+    if (!m || !(v <= 1)) throw new UserError(`--sft-defects ${JSON.stringify(text)}: expected detail=R,colour=R,pose=R with rates in [0, 1]`, 2);
+    rates[m[1] as keyof DefectRates] = v;
+  }
+  return rates;
 }
 
 export function registerData(program: Command): void {
@@ -42,14 +50,16 @@ export function registerData(program: Command): void {
 
   data
     .command("synth")
-    .description("render a synthetic dataset folder (train.jsonl, test.jsonl, images/, dataset.json)")
+    .description("render a synthetic dataset folder (train.jsonl, val.jsonl, test.jsonl, images/, dataset.json)")
     .requiredOption("--out <dir>", "new output folder")
     .option("--identities <n>", "training identities", "300")
     .option("--per-identity <k>", "triplets per training identity", "3")
     .option("--test-identities <m>", "test identities, one triplet each (default: ceil(identities / 6))")
+    .option("--val-identities <m>", "validation identities, one triplet each (default: as many as test)")
+    .option("--sft-defects <rates>", "training targets from an imperfect editor: detail=R,colour=R,pose=R (rates in [0, 1]; see README)")
     .option("--size <s>", "image size in pixels (multiple of 8; 32 or 64)", "32")
     .option("--seed <x>", "random seed", "0")
-    .action(async (o: { out: string; identities: string; perIdentity: string; testIdentities?: string; size: string; seed: string }) => {
+    .action(async (o: { out: string; identities: string; perIdentity: string; testIdentities?: string; valIdentities?: string; sftDefects?: string; size: string; seed: string }) => {
       const summary = await synthesizeDataset({
         out: o.out,
         identities: requiredInt("--identities", o.identities, 0),
@@ -57,6 +67,8 @@ export function registerData(program: Command): void {
         size: requiredInt("--size", o.size, 0),
         seed: requiredInt("--seed", o.seed, 0),
         ...(o.testIdentities !== undefined ? { testIdentities: requiredInt("--test-identities", o.testIdentities, 0) } : {}),
+        ...(o.valIdentities !== undefined ? { valIdentities: requiredInt("--val-identities", o.valIdentities, 0) } : {}),
+        ...(o.sftDefects !== undefined ? { sftDefects: defectRates(o.sftDefects) } : {}),
       });
       process.stdout.write(JSON.stringify(summary) + "\n");
     });
@@ -95,12 +107,12 @@ export function registerData(program: Command): void {
     .description("draw a contact sheet of triplets (reference | target | instruction) to a PNG")
     .argument("<dir>", "dataset folder")
     .requiredOption("--out <png>", "output PNG")
-    .option("--split <split>", "train or test", "test")
+    .option("--split <split>", SPLIT_HELP, "test")
     .option("--n <n>", "number of triplets", "16")
     .option("--size <s>", "image size (default: dataset.json, else 32)")
     .action(async (dir: string, o: { out: string; split: string; n: string; size?: string }) => {
       await requireDir(dir);
-      const recs = (await loadDataset(dir, split(o.split))).slice(0, requiredInt("--n", o.n, 0));
+      const recs = (await loadDataset(dir, splitFlag(o.split))).slice(0, requiredInt("--n", o.n, 0));
       await contactSheet(recs, await datasetSize(dir, o.size), o.out);
       process.stdout.write(JSON.stringify({ out: o.out, triplets: recs.length }) + "\n");
     });

@@ -7,11 +7,14 @@
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { runEval, type EditorChoice } from "../../eval/run-eval.js";
+import { METRIC_NAMES, metricOf, type MetricName } from "../../eval/format.js";
+import { SYNTHETIC_JUDGE_KINDS, type SyntheticJudgeKind } from "../../reward/judge-config.js";
 import { UserError } from "../../runtime/errors.js";
 import { holdRunLock } from "../../runtime/run-lock.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 import { optionalInt, requiredInt } from "../int-flag.js";
 import { baseWeightChoice } from "../weights-flag.js";
+import { SPLIT_HELP } from "../split-flag.js";
 
 interface EvalCliOptions extends JudgeFlags {
   ckpt?: string;
@@ -27,6 +30,12 @@ interface EvalCliOptions extends JudgeFlags {
   batchSize: string;
   size?: string;
   overwrite?: boolean;
+  syntheticJudge: string;
+}
+
+function syntheticJudgeKind(text: string): SyntheticJudgeKind {
+  if (!(SYNTHETIC_JUDGE_KINDS as readonly string[]).includes(text)) throw new UserError(`--synthetic-judge ${JSON.stringify(text)}: expected one of ${SYNTHETIC_JUDGE_KINDS.join(", ")}`, 2);
+  return text as SyntheticJudgeKind;
 }
 
 
@@ -48,7 +57,7 @@ export function registerEval(program: Command): void {
     .option("--weights <which>", "which base weights of --ckpt: ema (when it is an SFT checkpoint with an EMA, as `train --init` starts from) or base", "ema")
     .option("--editor <kind>", "checkpoint | copy-reference | oracle-target (the last two need no --ckpt)", "checkpoint")
     .requiredOption("--data <dir>", "dataset folder (DESIGN §7)")
-    .option("--split <split>", "train or test", "test")
+    .option("--split <split>", SPLIT_HELP, "test")
     .requiredOption("--out <dir>", "eval folder to write (eval.json, samples.jsonl, images/)")
     .option("--samples <n>", "evaluate only the first N records")
     .option("--steps <n>", "sampling steps (Euler, FLUX shift)", "6")
@@ -56,7 +65,8 @@ export function registerEval(program: Command): void {
     .option("--method <label>", "label stored in eval.json (e.g. sft, naspo)")
     .option("--batch-size <n>", "records per generation batch", "32")
     .option("--size <px>", "image side for copy-reference / oracle-target (default: the records' size)")
-    .option("--overwrite", "replace an existing --out folder");
+    .option("--overwrite", "replace an existing --out folder")
+    .option("--synthetic-judge <kind>", "without --judge-url: held-out (a judge that is not the training reward, see README) or reward (the training reward's own judge)", "held-out");
   addJudgeOptions(cmd).action(async (o: EvalCliOptions) => {
     const editor = editorChoice(o);
     const weights = baseWeightChoice("--weights", o.weights);
@@ -69,7 +79,7 @@ export function registerEval(program: Command): void {
       split: o.split,
       out,
       editor,
-      judge: judgeConfigFrom(o, join(dirname(out), "judge-cache.jsonl")),
+      judge: { ...judgeConfigFrom(o, join(dirname(out), "judge-cache.jsonl")), synthetic: syntheticJudgeKind(o.syntheticJudge) },
       clipModel: o.clipModel ?? null,
       dinoModel: o.dinoModel ?? null,
       ...(samples !== undefined ? { samples } : {}),
@@ -82,10 +92,11 @@ export function registerEval(program: Command): void {
       weights,
     }).then((folder) => {
       const m = folder.eval.metrics;
-      const fmt = (k: keyof typeof m) => (m[k].mean === null ? "null" : m[k].mean!.toFixed(4));
-      process.stdout.write(
-        `${JSON.stringify({ out: folder.dir, n: folder.samples.length, metrics: Object.fromEntries(Object.keys(m).map((k) => [k, fmt(k as keyof typeof m)])) })}\n`,
-      );
+      const fmt = (k: MetricName): string => {
+        const mean = metricOf(m, k).mean;
+        return mean === null ? "null" : mean.toFixed(4);
+      };
+      process.stdout.write(`${JSON.stringify({ out: folder.dir, n: folder.samples.length, metrics: Object.fromEntries(METRIC_NAMES.map((k) => [k, fmt(k)])) })}\n`);
     });
   });
 }

@@ -9,7 +9,8 @@ import { dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import type { Command } from "commander";
 import sharp from "sharp";
-import { loadDataset, type DatasetRecord, type Split } from "../../data/index.js";
+import { loadDataset, type DatasetRecord } from "../../data/index.js";
+import { SPLIT_HELP, splitFlag } from "../split-flag.js";
 import { UserError } from "../../runtime/errors.js";
 import { parseLevels, parseRewardVariant, type Image, type JudgeConfig, type RewardItem } from "../../reward/index.js";
 import { buildReward, checkRewardSources } from "../../eval/reward-factory.js";
@@ -123,11 +124,11 @@ export function registerJudge(program: Command): void {
     .requiredOption("--data <dir>", "dataset folder (DESIGN §7)")
     .requiredOption("--images <dir>", "folder of generated images, <record id>.png")
     .requiredOption("--out <file>", "scores, JSONL")
-    .option("--split <split>", "train or test", "test")
+    .option("--split <split>", SPLIT_HELP, "test")
     .option("--reward <variant>", "ours | dual-pd | clip-t | clip-i | dino-i | directional", "ours")
     .option("--batch <n>", "records scored per batch", "64");
   addJudgeOptions(cmd).action(async (o: JudgeCliOptions) => {
-    if (o.split !== "train" && o.split !== "test") throw new UserError(`--split ${JSON.stringify(o.split)}: expected train or test`);
+    const split = splitFlag(o.split);
     const variant = parseRewardVariant(o.reward);
     const batch = num("--batch", o.batch, true, 1);
     const out = resolve(o.out);
@@ -137,7 +138,7 @@ export function registerJudge(program: Command): void {
     checkRewardSources(variant, sources, o.data);
     if (!existsSync(o.images)) throw new UserError(`--images ${o.images}: folder does not exist`, 1);
 
-    const records: DatasetRecord[] = await loadDataset(o.data, o.split as Split);
+    const records: DatasetRecord[] = await loadDataset(o.data, split);
     const synthetic = records.every((r) => r.attributes !== undefined);
     const missing = records.filter((r) => !existsSync(join(o.images, `${r.id}.png`)));
     if (missing.length > 0) throw new UserError(`${o.images}: ${missing.length} of ${records.length} records have no generated image (first: ${join(o.images, `${missing[0]?.id}.png`)})`, 1);
