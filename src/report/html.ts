@@ -25,6 +25,7 @@ h3 { font-size: 15px; margin: 18px 0 6px; }
 p.note, .notes { color: var(--muted); font-size: 12px; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; }
 .chart { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 6px; }
+.table-scroll { max-width: 100%; overflow-x: auto; }
 table.results { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 13px; }
 table.results th, table.results td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
 table.results th:first-child, table.results td:first-child, table.results td.lbl, table.results th.lbl { text-align: left; }

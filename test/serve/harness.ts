@@ -16,10 +16,16 @@ export const LEVELS = [0, 1, 2, 3, 4];
 /** Generated image i is (BASE_WIDTH + i) × 8 pixels; the reference is 6 × 8. */
 const BASE_WIDTH = 8;
 
-/** Score-token log-probabilities the fake judge returns for sample i, prompt kind and instruction j. */
+/**
+ * Score-token log-probabilities the fake judge returns for sample i, prompt kind and instruction j
+ * (DP's depend on i only: the DP judge is not shown the instruction); each at most −0.01, as a
+ * log-probability must be (the start-up probe's wide image gives a large i).
+ */
 export function judgeTokens(kind: "dp" | "pf", i: number, j: number): [string, number][] {
-  if (kind === "dp") return [["4", -0.2 - 0.3 * i], [" 3", -1.1 + 0.05 * j], ["2", -2.5 + 0.2 * i], ["The", -4]];
-  return [["3", -0.4 - 0.1 * j], ["4", -1.7 + 0.25 * i], ["1", -2.2 - 0.1 * i], ["0", -5]];
+  const top: [string, number][] = kind === "dp"
+    ? [["4", -0.2 - 0.3 * i], [" 3", -1.1 + 0.05 * i], ["2", -2.5 + 0.2 * i], ["The", -4]]
+    : [["3", -0.4 - 0.1 * j], ["4", -1.7 + 0.25 * i], ["1", -2.2 - 0.1 * i], ["0", -5]];
+  return top.map(([t, lp]) => [t, Math.min(lp, -0.01)]);
 }
 
 /** Eq. 9–11 by hand for the tokens above: p over the level tokens only, S = Σ m·p, s = S / 4. */

@@ -62,9 +62,12 @@ function refuseServerFlagsWithoutUrl(cmd: Command): void {
   if (given) throw new UserError(`${given.long}: only used with --judge-url (without it the offline synthetic judge scores, and it does not read ${given.long})`, 2);
 }
 
-/** The judge and embedder flags, shared by every command that scores images (judge, train, eval). */
-export function addJudgeOptions(cmd: Command): Command {
-  return cmd
+/**
+ * The judge flags, and the embedder flags unless `embedders` is false (serve-reward, which scores with
+ * the judge only), shared by every command that scores images.
+ */
+export function addJudgeOptions(cmd: Command, { embedders = true }: { embedders?: boolean } = {}): Command {
+  cmd
     .hook("preAction", (c) => refuseServerFlagsWithoutUrl(c))
     .option("--judge-url <url>", "OpenAI-compatible base URL, e.g. http://localhost:8000/v1 (repeat for several servers in rotation)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option("--judge-model <name>", "model name the server serves (required with --judge-url)")
@@ -77,9 +80,13 @@ export function addJudgeOptions(cmd: Command): Command {
     .option("--judge-retries <n>", "tries per judgement, first included", "5")
     .option("--judge-api-key-env <name>", "environment variable holding the API key (never printed)", "PORTRAITRL_JUDGE_API_KEY")
     .option("--judge-text-fallback", "parse the digit from the text when the server returns no logprobs")
-    .option("--judge-min-side <px>", "enlarge images whose shorter side is below this (nearest neighbour) before sending; 0: never", "56")
-    .option("--clip-model <dir>", "local CLIP ONNX folder (transformers.js layout): the clip-t/clip-i/directional rewards, eval's clip_i and clip_t")
-    .option("--dino-model <dir>", "local DINOv2 ONNX folder: the dino-i reward, eval's dino_i")
+    .option("--judge-min-side <px>", "enlarge images whose shorter side is below this (nearest neighbour) before sending; 0: never", "56");
+  if (embedders) {
+    cmd
+      .option("--clip-model <dir>", "local CLIP ONNX folder (transformers.js layout): the clip-t/clip-i/directional rewards, eval's clip_i and clip_t")
+      .option("--dino-model <dir>", "local DINOv2 ONNX folder: the dino-i reward, eval's dino_i");
+  }
+  return cmd
     .option("--cache <file>", "judge response cache, JSONL (default: judge-cache.jsonl beside --out)")
     .option("--no-cache", "do not cache judge responses");
 }

@@ -53,7 +53,7 @@ export function registerServeReward(program: Command): void {
     .option("--max-body-mb <n>", "largest request body, MiB", "64")
     .option("--token-env <name>", "environment variable holding a bearer token every route but /health then requires (never printed)")
     .option("--judge-endpoint-concurrency <n>", "requests in flight at most to each judge server", "16");
-  addJudgeOptions(cmd).action(async (_o: ServeCliOptions, command: Command) => {
+  addJudgeOptions(cmd, { embedders: false }).action(async (_o: ServeCliOptions, command: Command) => {
     const first = command.opts<ServeCliOptions>();
     if (first.config !== undefined) applyYamlFlags(command, first.config, ["config"]);
     const o = command.opts<ServeCliOptions>();

@@ -17,6 +17,6 @@ export function tableHtml(t: ResultsTable): string {
     const labels = t.layout === "table1" ? [r.label, r.paradigm] : [r.label];
     return `<tr>${labels.map((l) => `<td class="lbl">${esc(l)}</td>`).join("")}${cells.join("")}</tr>`;
   });
-  return `<h3>${esc(t.title)}</h3><table class="results"><thead><tr>${head}</tr></thead><tbody>${rows.join("")}</tbody></table>` +
+  return `<h3>${esc(t.title)}</h3><div class="table-scroll"><table class="results"><thead><tr>${head}</tr></thead><tbody>${rows.join("")}</tbody></table></div>` +
     `<div class="notes">Best in bold, second best underlined. ${t.notes.map(esc).join(" ")}</div>`;
 }
