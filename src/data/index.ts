@@ -15,4 +15,4 @@ export { scoreEdit, scoreRecognized, type EditScores } from "./ground-truth.js";
 export { oks, COCO_SIGMAS, keypointBoxArea, type OksOptions } from "./oks.js";
 export { isVisible, visibleAttributes } from "./visibility.js";
 export { degrade, gaussianBlur, addNoise } from "./degrade.js";
-export { NO_DEFECTS, DRIFT, type DefectRates } from "./defects.js";
+export { NO_DEFECTS, type DefectRates } from "./defects.js";

@@ -9,7 +9,7 @@ export { rgbImage, toPng, toRgb } from "./image.js";
 export { JudgeCache } from "./cache.js";
 export { OpenAIJudge, checkJudgeOptions, DEFAULT_API_KEY_ENV, type OpenAIJudgeOptions, type JudgeAttempt } from "./openai-judge.js";
 export { SyntheticJudge, type SyntheticJudgeOptions, type AttributeProbs } from "./synthetic-judge.js";
-export { createSyntheticJudge, createHeldOutSyntheticJudge, createSyntheticEmbedder, HELD_OUT_JUDGE } from "./synthetic-default.js";
+export { createSyntheticJudge, createHeldOutSyntheticJudge, createSyntheticEmbedder } from "./synthetic-default.js";
 export { JudgeRewardModel, type RewardItem, type RewardScores, type RewardDiagnostics, type RewardModel } from "./reward-model.js";
 export { EncoderRewardModel, ENCODER_VARIANTS, type EncoderVariant } from "./encoder-reward.js";
 export { cosine, type Embedder } from "./embedder.js";

@@ -21,7 +21,7 @@ export function createSyntheticJudge(opts: JudgeTuning = {}): SyntheticJudge {
   return new SyntheticJudge({ recognize, parseInstruction, ...opts });
 }
 
-export const HELD_OUT_JUDGE = { name: "synthetic-held-out", blurSigma: 0.5, noiseStd: 0.03, unchangedWeightPf: 0.3 } as const;
+const HELD_OUT_JUDGE = { name: "synthetic-held-out", blurSigma: 0.5, noiseStd: 0.03, unchangedWeightPf: 0.3 } as const;
 
 /** The recognizer reading a degraded copy of the image, seeded by the image's bytes. */
 function recognizeDegraded(pixels: Float32Array, size: number): ReturnType<typeof recognize> {

@@ -2,7 +2,10 @@
  * The imperfect editor behind the SFT targets (issue 17): each defect does what it says, at its rate,
  * and a benchmark with defects differs from the one without only in the training targets that list one.
  */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFile, mkdtemp, rm } from "node:fs/promises";
+import { promisify } from "node:util";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -108,5 +111,25 @@ describe("data synth with SFT-target defects", () => {
     expect(withDefect).toBeGreaterThan(0);
     const meta = JSON.parse(await readFile(join(root, "defects", "dataset.json"), "utf8")) as { config: { sftDefects: unknown } };
     expect(meta.config.sftDefects).toEqual({ detail: 0.5, colour: 0.5, pose: 0.5 });
+  });
+});
+
+describe("data synth --sft-defects (CLI)", () => {
+  it("a malformed or out-of-range rate: one line naming the flag, exit 2, nothing written", async () => {
+    const root = await mkdtemp(join(tmpdir(), "portraitrl-defects-cli-"));
+    const run = promisify(execFile);
+    for (const [spec, msg] of [["detail=0.3,glare=1", /--sft-defects "detail=0.3,glare=1": expected detail=R,colour=R,pose=R/], ["pose=2", /--sft-defects: pose must be a rate in \[0, 1\], got 2/]] as const) {
+      const out = join(root, "d");
+      const res = await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", "data", "synth", "--out", out, "--identities", "2", "--sft-defects", spec]).then(
+        () => ({ code: 0, stderr: "" }),
+        (e: { code: number; stderr: string }) => e,
+      );
+      const lines = res.stderr.trim().split("\n").filter((l) => !l.startsWith("npm warn"));
+      expect(res.code, spec).toBe(2);
+      expect(lines, spec).toHaveLength(1);
+      expect(lines[0], spec).toMatch(msg);
+      expect(existsSync(out), spec).toBe(false);
+    }
+    await rm(root, { recursive: true, force: true });
   });
 });
