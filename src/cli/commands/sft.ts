@@ -1,6 +1,6 @@
 /**
  * `portraitrl sft --data DIR --out RUN [--preset P --steps N --batch B --lr X --seed S --config FILE
- * --ckpt-every K --log-every K --no-ema --resize warn|refuse]`: cold-start SFT of the built-in editing
+ * --ckpt-every K --keep-checkpoints N --log-every K --no-ema --resize warn|refuse]`: cold-start SFT of the built-in editing
  * model on the train split (src/sft). The config (defaults ← FILE ← flags) and the whole dataset are
  * validated before any work starts. Re-running with the same RUN resumes from its last checkpoint.
  * SIGINT finishes the current step, checkpoints and exits 130; a second one exits at once.
@@ -23,6 +23,7 @@ interface SftCliOptions {
   lr?: string;
   seed?: string;
   ckptEvery?: string;
+  keepCheckpoints?: string;
   logEvery?: string;
   ema: boolean;
   resize?: string;
@@ -49,6 +50,7 @@ function flagOverrides(o: SftCliOptions): Record<string, unknown> {
     batchSize: num("--batch", o.batch, true),
     seed: num("--seed", o.seed, true),
     ckptEvery: num("--ckpt-every", o.ckptEvery, true),
+    keepCheckpoints: num("--keep-checkpoints", o.keepCheckpoints, true),
     logEvery: num("--log-every", o.logEvery, true),
     resize: o.resize,
     ema: o.ema ? undefined : null,
@@ -69,6 +71,7 @@ export function registerSft(program: Command): void {
     .option("--lr <x>", "peak learning rate after warm-up (default 1e-3)")
     .option("--seed <s>", "seed of the initialisation, batches and noise (default 0)")
     .option("--ckpt-every <k>", "checkpoint every k steps (default 250)")
+    .option("--keep-checkpoints <n>", "checkpoints kept on disk, the newest (default 3)")
     .option("--log-every <k>", "one metrics.jsonl line every k steps (default 10)")
     .option("--no-ema", "do not keep an EMA of the weights (default: EMA 0.998)")
     .option("--resize <policy>", "images of another size: warn (resize) or refuse (default warn)")
