@@ -4,9 +4,9 @@
  * is skipped when its result is already there, so running the demo again continues or reuses.
  */
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
+import { checkpointHash } from "../model/index.js";
 import { UserError } from "../runtime/errors.js";
 
 export interface StepLog {
@@ -30,11 +30,6 @@ export function runCli(cliEntry: string, args: readonly string[]): StepLog {
 export function skipped(command: string): StepLog {
   process.stderr.write(`\n(already done) ${command}\n`);
   return { command, seconds: 0, skipped: true };
-}
-
-/** sha256 of a checkpoint's config.json (it lists the sha256 of every weights file), as `eval` records it. */
-export function checkpointHash(dir: string): string {
-  return createHash("sha256").update(readFileSync(join(realpathSync(dir), "config.json"))).digest("hex");
 }
 
 /** True when EVAL_DIR holds a finished eval of exactly this checkpoint. */
