@@ -153,7 +153,12 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
       const started = performance.now();
       const lr = learningRate(config.optimizer, step + 1);
       const r = await trainer.step(state, batchArrays(batches.make(step + 1), N, P, W), lr);
-      if (ema && emaParams) emaParams = ema.update(emaParams, state.params);
+      if (ema && emaParams) {
+        emaParams = ema.update(emaParams, state.params);
+        // Run it now: a pending chain of EMA updates would hold every step's weights (a leak of ~2 weight
+        // vectors per step, which ran the `small` model out of wasm memory after ~440 steps).
+        await emaParams.blockUntilReady();
+      }
       step += 1;
       if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) {
         throw new UserError(`SFT diverged at step ${step} (loss ${r.loss}, grad norm ${r.gradNorm}); the last good checkpoint is ${lastCheckpoint || "none"}`, 1);
