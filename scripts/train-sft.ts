@@ -13,7 +13,7 @@
  * step do not depend on how far the run goes or where it was interrupted.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { chooseBaseWeights, loadCheckpoint } from "../src/model/index.js";
@@ -63,8 +63,12 @@ if (!benchmarkReady()) {
     "--test-identities", `${b.testIdentities}`, "--val-identities", `${b.valIdentities}`, "--sft-defects", sftDefectsFlag(b.sftDefects),
     "--size", `${b.size}`, "--seed", `${b.seed}`]));
 }
-ran.push(portraitrl(["sft", "--data", data, "--out", run, "--preset", DEMO_SFT.preset, "--steps", `${DEMO_SFT.steps}`, "--seed", `${DEMO_SFT.seed}`,
-  "--ckpt-every", `${DEMO_SFT.ckptEvery}`, "--keep-checkpoints", `${DEMO_SFT.keepCheckpoints}`, "--no-progress"]));
+/** The step of the run's newest checkpoint (0 when none): a run taken past DEMO_SFT.steps is not trained again. */
+const latestStep = (): number => (existsSync(runPaths.latest(run)) ? Number(/step-(\d+)$/.exec(realpathSync(runPaths.latest(run)))?.[1] ?? 0) : 0);
+if (latestStep() < DEMO_SFT.steps) {
+  ran.push(portraitrl(["sft", "--data", data, "--out", run, "--preset", DEMO_SFT.preset, "--steps", `${DEMO_SFT.steps}`, "--seed", `${DEMO_SFT.seed}`,
+    "--ckpt-every", `${DEMO_SFT.ckptEvery}`, "--keep-checkpoints", `${DEMO_SFT.keepCheckpoints}`, "--no-progress"]));
+}
 
 const validation: { step: number; mse: number | null; ssim: number | null; judge_dp: number | null; judge_pf: number | null }[] = [];
 for (let step = DEMO_SFT.ckptEvery; step <= DEMO_SFT.steps; step += DEMO_SFT.ckptEvery) {

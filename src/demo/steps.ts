@@ -53,6 +53,12 @@ export function skipped(command: string): StepLog {
   return { command, seconds: 0, skipped: true };
 }
 
+/** The training seconds a run folder recorded (its last metrics line's `time_s`, summed over resumes). */
+export function recordedTrainingSeconds(run: string): number {
+  const lines = readFileSync(join(run, "metrics.jsonl"), "utf8").trim().split("\n");
+  return (JSON.parse(lines[lines.length - 1]!) as { time_s: number }).time_s;
+}
+
 /** True when EVAL_DIR holds a finished eval of exactly this checkpoint. */
 export function evalIsCurrent(evalDir: string, ckpt: string): boolean {
   const file = join(evalDir, "eval.json");
