@@ -12,7 +12,7 @@
  * A checkpoint folder is complete (written to a temporary folder and renamed) before `latest` moves to
  * it (temporary link + rename), so a crash at any moment leaves `latest` on a complete one.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { readFile, readdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -140,10 +140,17 @@ export async function commitCheckpoint(run: string, step: number, keep: number):
   await rm(tmp, { force: true });
   await symlink(`step-${step}`, tmp);
   await rename(tmp, runPaths.latest(run));
-  const steps = (await readdir(dir))
+  const steps = checkpointSteps(run).reverse();
+  for (const s of steps.slice(keep)) if (s !== step) await rm(join(dir, `step-${s}`), { recursive: true, force: true });
+}
+
+/** The steps of the checkpoints (`checkpoints/step-<n>`) a run folder holds, ascending. */
+export function checkpointSteps(run: string): number[] {
+  const dir = runPaths.checkpoints(run);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
     .map((e) => /^step-(\d+)$/.exec(e))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
-    .sort((a, b) => b - a);
-  for (const s of steps.slice(keep)) if (s !== step) await rm(join(dir, `step-${s}`), { recursive: true, force: true });
+    .sort((a, b) => a - b);
 }

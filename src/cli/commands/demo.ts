@@ -3,7 +3,8 @@
  * benchmark if absent (32 px; imperfect cold-start targets, exact validation and test targets), checks
  * and loads the shipped cold-start checkpoint, then trains two arms from it for about the same wall time
  * on the two cores at once: NaSPO (CPU preset, synthetic reward judge) and SFT continued on the same SFT
- * data. It evaluates SFT, NaSPO and SFT-continued on the held-out test split (held-out identities and
+ * data. Each arm's stop is chosen among its kept checkpoints on the validation split (demo/choose.ts).
+ * It evaluates SFT and the two chosen checkpoints on the held-out test split (held-out identities and
  * instruction templates; the held-out judge and the pixel distance to the exact target), prints a
  * Table-1-style comparison with paired differences and writes report.html with the image grid
  * reference | target | SFT | NaSPO | SFT-continued. Every step is a `portraitrl` command and is reused
@@ -18,7 +19,9 @@ import {
 } from "../../demo/settings.js";
 import { loadShippedCheckpoint } from "../../demo/shipped.js";
 import { benchmarkIsThere, evalIsCurrent, recordedTrainingSeconds, runCli, runCliTogether, skipped, type StepLog } from "../../demo/steps.js";
+import { chooseOnValidation, validationPoint, type ValidationPoint } from "../../demo/choose.js";
 import { readEvalFolder } from "../../eval/folder.js";
+import { checkpointSteps, runPaths } from "../../runtime/run-folder.js";
 import { pairedDifferences, pairedLines } from "../../eval/paired.js";
 import { buildTable1, rowsFromEvalFolders, tableToMarkdown, tableToTerminal } from "../../eval/tables.js";
 import { writeReport } from "../../report/build.js";
@@ -53,11 +56,11 @@ export function registerDemo(program: Command): void {
       const contRun = join(work, "sft-continued");
       const evalDirs = { sft: join(work, "eval-sft"), rl: join(work, `eval-${DEMO_RL.algorithm}`), cont: join(work, "eval-sft-continued") };
       const quiet = o.progress ? [] : ["--no-progress"];
-      const evalArgs = ["--data", data, "--split", "test", "--seed", "0", ...(samples !== undefined ? ["--samples", `${samples}`] : [])];
+      const evalArgs = (split: "val" | "test") => ["--data", data, "--split", split, "--seed", "0", ...(samples !== undefined ? ["--samples", `${samples}`] : [])];
       const t0 = performance.now();
       const steps: StepLog[] = [];
-      const evalStep = (ckpt: string, out: string, method: string): StepLog => {
-        const args = ["eval", "--ckpt", ckpt, "--out", out, "--method", method, ...evalArgs, "--overwrite"];
+      const evalStep = (ckpt: string, out: string, method: string, split: "val" | "test"): StepLog => {
+        const args = ["eval", "--ckpt", ckpt, "--out", out, "--method", method, ...evalArgs(split), "--overwrite"];
         return evalIsCurrent(out, ckpt) ? skipped(`portraitrl ${args.join(" ")}`) : runCli(CLI_ENTRY, args);
       };
 
@@ -67,7 +70,7 @@ export function registerDemo(program: Command): void {
         "--test-identities", `${b.testIdentities}`, "--val-identities", `${b.valIdentities}`, "--sft-defects", sftDefectsFlag(b.sftDefects),
         "--size", `${b.size}`, "--seed", `${b.seed}`];
       steps.push(benchmarkIsThere(data, DEMO_BENCHMARK) ? skipped(`portraitrl ${synth.join(" ")}`) : runCli(CLI_ENTRY, synth));
-      steps.push(evalStep(SHIPPED_SFT_DIR, evalDirs.sft, "sft"));
+      steps.push(evalStep(SHIPPED_SFT_DIR, evalDirs.sft, "sft", "test"));
 
       // The two arms at once, one per core: the same wall time is then the same budget.
       const [rlTrain, contTrain] = await runCliTogether(CLI_ENTRY, [
@@ -77,8 +80,19 @@ export function registerDemo(program: Command): void {
           "--seed", `${DEMO_SFT_CONTINUED.seed}`, "--steps", `${sftSteps ?? DEMO_SFT_CONTINUED.steps}`, ...quiet],
       ]);
       steps.push(rlTrain!, contTrain!);
-      steps.push(evalStep(join(rlRun, "checkpoints", "latest"), evalDirs.rl, DEMO_RL.algorithm));
-      steps.push(evalStep(join(contRun, "checkpoints", "latest"), evalDirs.cont, "sft-continued"));
+
+      // Each arm's stop: its kept checkpoints on the validation split, the best of them on test.
+      const validation: Record<string, { points: ValidationPoint[]; chosen: ValidationPoint }> = {};
+      for (const [arm, run, testDir] of [[DEMO_RL.algorithm, rlRun, evalDirs.rl], ["sft-continued", contRun, evalDirs.cont]] as const) {
+        const points = checkpointSteps(run).map((step) => {
+          const out = join(work, `val-${arm}`, `step-${step}`);
+          steps.push(evalStep(runPaths.checkpoint(run, step), out, arm, "val"));
+          return validationPoint(step, out);
+        });
+        const chosen = chooseOnValidation(points);
+        validation[arm] = { points, chosen };
+        steps.push(evalStep(runPaths.checkpoint(run, chosen.step), testDir, arm, "test"));
+      }
 
       const [sft, rl, cont] = [await readEvalFolder(evalDirs.sft), await readEvalFolder(evalDirs.rl), await readEvalFolder(evalDirs.cont)];
       const table = buildTable1(rowsFromEvalFolders([sft, rl, cont], work));
@@ -88,14 +102,15 @@ export function registerDemo(program: Command): void {
         "sft-continued − sft": pairedDifferences(sft.samples, cont.samples),
       };
       const trainSeconds = { [DEMO_RL.algorithm]: recordedTrainingSeconds(rlRun), "sft-continued": recordedTrainingSeconds(contRun) };
+      const chosenLine = `stop chosen on validation (½·(DP + PF), held-out judge): ${Object.entries(validation).map(([arm, v]) => `${arm} step ${v.chosen.step} of ${v.points.map((p) => p.step).join("/")}`).join("; ")}`;
       const timeLine = `training time, side by side on the cores (as each run recorded it): ${Object.entries(trainSeconds).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(", ")}`;
       const pairedText = Object.entries(paired).map(([name, d]) => [`${name} on the same test records (mean, paired bootstrap 95% CI, seed 0):`, ...pairedLines(d)]);
       const report = await writeReport(evalDirs.rl, { before: evalDirs.sft, beside: [evalDirs.cont], out: join(work, "report.html") });
       const markdown = pairedText.map((block) => block.map((l, i) => (i === 0 ? l : `- ${l}`)).join("\n")).join("\n\n");
-      await writeFile(join(work, "table.md"), `${tableToMarkdown(table)}\n${timeLine}\n\n${markdown}\n`);
+      await writeFile(join(work, "table.md"), `${tableToMarkdown(table)}\n${timeLine}\n${chosenLine}\n\n${markdown}\n`);
       const seconds = (performance.now() - t0) / 1000;
-      await writeFile(join(work, "demo.json"), `${JSON.stringify({ steps, seconds, train_seconds: trainSeconds, table, paired }, null, 2)}\n`);
-      process.stdout.write(`\n${tableToTerminal(table, { color: process.stdout.isTTY })}\n\n${timeLine}\n\n${pairedText.map((b) => b.join("\n  ")).join("\n\n")}\n`);
+      await writeFile(join(work, "demo.json"), `${JSON.stringify({ steps, seconds, train_seconds: trainSeconds, validation, table, paired }, null, 2)}\n`);
+      process.stdout.write(`\n${tableToTerminal(table, { color: process.stdout.isTTY })}\n\n${timeLine}\n${chosenLine}\n\n${pairedText.map((b) => b.join("\n  ")).join("\n\n")}\n`);
       process.stdout.write(`\ndemo finished in ${(seconds / 60).toFixed(1)} min; report: ${report}\n`);
     });
 }

@@ -1,0 +1,32 @@
+/**
+ * The demo's stopping rule, applied the same way to every trained arm: each checkpoint the run kept is
+ * evaluated on the validation split, and the arm's test row is the checkpoint with the highest validation
+ * score — the mean of the held-out judge's DP and PF (the paper's two objectives, equally weighted, as
+ * the reward weighs them; w_dp = ½). Test is read only for the chosen checkpoint.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface ValidationPoint {
+  step: number;
+  judge_dp: number | null;
+  judge_pf: number | null;
+  /** ½·(DP + PF); null when either is missing. */
+  score: number | null;
+}
+
+/** The validation point of one eval folder. */
+export function validationPoint(step: number, evalDir: string): ValidationPoint {
+  const metrics = (JSON.parse(readFileSync(join(evalDir, "eval.json"), "utf8")) as { metrics: Record<string, { mean: number | null } | undefined> }).metrics;
+  const dp = metrics["judge_dp"]?.mean ?? null;
+  const pf = metrics["judge_pf"]?.mean ?? null;
+  return { step, judge_dp: dp, judge_pf: pf, score: dp !== null && pf !== null ? (dp + pf) / 2 : null };
+}
+
+/** The point with the highest score; ties go to the earlier step. Throws when no point has a score. */
+export function chooseOnValidation(points: readonly ValidationPoint[]): ValidationPoint {
+  let best: ValidationPoint | null = null;
+  for (const p of points) if (p.score !== null && (best === null || p.score > (best.score as number))) best = p;
+  if (best === null) throw new Error(`chooseOnValidation: none of ${points.length} checkpoints has a validation score`);
+  return best;
+}
