@@ -4,7 +4,7 @@
  * is skipped when its result is already there, so running the demo again continues or reuses.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkpointHash } from "../model/index.js";
 import { UserError } from "../runtime/errors.js";
