@@ -140,12 +140,12 @@ describe("every loss traces inside jit(valueAndGrad), agrees with the eager call
 
   /** Build the inputs around the differentiated array x and call the registry's loss. */
   const calls: Record<string, { x: Float32Array; shape: number[]; call: (x: JaxArray) => LossResult<Record<string, JaxArray>> }> = (() => {
-    const forward = (name: "naspo" | "diffusion-nft" | "uniworld-v2") => ({
+    const forward = (name: "naspo" | "diffusion-nft" | "uniworld-v2", over: Record<string, unknown> = {}) => ({
       x: vTheta,
       shape,
       call: (x: JaxArray) => {
         const inputs: ForwardInputs = { vTheta: x, vOld: arr(vOld, shape), vRef: arr(vRef, shape), v: arr(v, shape), t: arr(t), pref: arr(pref), weight: arr(weight) };
-        return runAs(resolveAlgorithm(name, { beta: name === "naspo" ? 50 : 1 }), "samples", inputs);
+        return runAs(resolveAlgorithm(name, { beta: name === "naspo" ? 50 : 1, ...over }), "samples", inputs);
       },
     });
     const pairs = (name: "dspo" | "flow-dpo") => ({
@@ -163,6 +163,9 @@ describe("every loss traces inside jit(valueAndGrad), agrees with the eager call
     });
     return {
       naspo: forward("naspo"),
+      "naspo (batch-z Δ̃, σ with gradient)": forward("naspo", { deltaNorm: "batch-z", deltaTau: 1.5, sigmaGrad: true }),
+      "naspo (batch-std Δ̃)": forward("naspo", { deltaNorm: "batch-std" }),
+      "naspo (σ fixed at ½)": forward("naspo", { sigma: "half" }),
       "diffusion-nft": forward("diffusion-nft"),
       "uniworld-v2": forward("uniworld-v2"),
       dspo: pairs("dspo"),
@@ -192,7 +195,11 @@ describe("every loss traces inside jit(valueAndGrad), agrees with the eager call
     };
   })();
 
-  for (const name of algorithmNames()) {
+  it("covers every registered algorithm", () => {
+    for (const name of algorithmNames()) expect(Object.keys(calls)).toContain(name);
+  });
+
+  for (const name of Object.keys(calls)) {
     it(name, async () => {
       const { x, shape: s, call } = calls[name]!;
       const live = liveArrayCount();

@@ -259,6 +259,7 @@ describe("NaSPO finite-difference gradient checks", () => {
     ["σ with gradient, x0 space", { sigmaGrad: true, beta: 10, space: "x0" }, 1e-2, 1e-3],
     ["normalised Δ̃ (batch std), σ without gradient", { deltaNorm: "batch-std", deltaTau: 1.5 }, 1e-2, 1e-4],
     ["normalised Δ̃ (batch std), σ with gradient (the std a constant)", { deltaNorm: "batch-std", deltaTau: 1.5, sigmaGrad: true, beta: 10 }, 1e-2, 1e-3],
+    ["normalised Δ̃ (batch z-score), σ without gradient", { deltaNorm: "batch-z", deltaTau: 1 }, 1e-2, 1e-4],
     ["σ fixed at ½", { sigma: "half" }, 1e-2, 1e-4],
   ];
   for (const [name, over, h, rtol] of cases) {
@@ -293,6 +294,14 @@ describe("NaSPO with the normalised Δ̃ = τ·Δ / (std_batch Δ + 1e-6)", () =
     expectClose(arg, Float32Array.from(delta, (x) => (tau * x) / (std + 1e-6)), 1e-5, 1e-5);
     expectClose(sigma, Float32Array.from(arg, (x) => 1 / (1 + Math.exp(-x))), 1e-6);
     expect(weightedStdByHand(arg, d.weight)).toBeCloseTo(tau, 4); // the valid samples' Δ̃ have std τ
+
+    const z = run(d, arr(d.vTheta, SHAPE), cfgOf({ deltaNorm: "batch-z", deltaTau: tau }));
+    z.loss.dispose();
+    const zArg = await peek(z.aux.sigmaArg);
+    disposeAux(z.aux);
+    const valid = [0, 1, 3];
+    const mean = valid.reduce((a, i) => a + (delta[i] as number), 0) / valid.length;
+    expectClose(zArg, Float32Array.from(delta, (x) => (tau * (x - mean)) / (std + 1e-6)), 1e-5, 1e-5); // centred on the valid samples' mean
   });
 
   it("σ(Δ̃) does not depend on β (constant β_t: Δ is proportional to β), while σ(Δ) does", async () => {
