@@ -14,7 +14,9 @@
  *        (sg(std_batch Δ) + 1e-6) (the batch mean of r takes Q_old's place as the reference point).
  *        ‖·‖² differences are O(1e-4–1e-2), so with Δ itself σ(Δ) stays near ½ unless β is so large
  *        that the run feeds back (configs/cpu/naspo.yaml); Δ̃ has batch std τ whatever β is, so τ alone
- *        sets how far σ(Δ̃) spreads (measured in configs/cpu-tiny/naspo-normalised.yaml).
+ *        sets how far σ(Δ̃) spreads. Measured (configs/cpu-tiny/naspo-normalised.yaml): every τ that
+ *        spreads σ visibly ran away within 10–40 epochs where σ ≈ ½ stayed stable, because the σ
+ *        factors reinforce θ's drift (a sample θ fits worse than θ_old gets less pull, more push).
  *        Switch `sigma` (ablation arm): "delta" (default) as above; "half" fixes σ(·) = ½ in (15) and
  *        (18), i.e. v⁺ = v + ½(v_θ − v_old), v⁻ = v + (3/2)(v_θ − v_old): DiffusionNFT's kernel with
  *        β⁺ = β⁻ = ½, so the table can say what the negative-aware weighting adds.
@@ -58,7 +60,7 @@ export const naspoConfigSchema = z.strictObject({
    * "batch-z" (Δ̃ = τ·(Δ − sg(mean_batch Δ)) / (sg(std_batch Δ) + 1e-6)).
    */
   deltaNorm: z.enum(["none", "batch-std", "batch-z"]).default("none"),
-  /** τ of the normalised Δ̃ (used with `deltaNorm: batch-std`). */
+  /** τ of the normalised Δ̃ (used with `deltaNorm` batch-std or batch-z). */
   deltaTau: z.number().positive().default(1),
   /** σ(·) of Eq. 15/18 from Δ ("delta"), or fixed at ½ ("half", the ablation arm). */
   sigma: z.enum(["delta", "half"]).default("delta"),
@@ -68,13 +70,13 @@ export type NaspoConfig = z.infer<typeof naspoConfigSchema>;
 /** Stop-gradient values the loss computes itself unless given (given ones are used as constants). */
 export interface NaspoFrozen extends X0Weights {
   qOld?: JaxArray;
-  /** The argument of σ (Δ, or Δ̃ with `deltaNorm: batch-std`), used only when σ has no gradient. */
+  /** The argument of σ (Δ, or Δ̃ with `deltaNorm`), used only when σ has no gradient. */
   sigmaArg?: JaxArray;
-  /** std_batch Δ of `deltaNorm: batch-std` (a constant in any case). */
+  /** std_batch Δ of a normalised Δ̃ (a constant in any case). */
   deltaStd?: JaxArray;
 }
 
-/** The floor added to std_batch Δ in Δ̃ = τ·Δ / (std + floor) (DESIGN §4's std floor). */
+/** The floor added to std_batch Δ in the normalised Δ̃ (DESIGN §4's std floor). */
 export const DELTA_STD_FLOOR = 1e-6;
 
 export interface NaspoAux extends Record<string, JaxArray> {
