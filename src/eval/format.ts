@@ -41,6 +41,11 @@ export const evalJsonSchema = z.looseObject({
   method: z.string().min(1),
   checkpoint: z.string(),
   checkpoint_sha256: z.string(),
+  /**
+   * Which weights were sampled: "base-ema" (an SFT checkpoint's EMA), "lora-ema" (an RL run's eval EMA of
+   * its LoRA), "trained" (no EMA used); null for the checkpoint-free editors; absent in older folders.
+   */
+  weights: z.enum(["base-ema", "lora-ema", "trained"]).nullable().optional(),
   split: z.string().min(1),
   seed: z.number().int(),
   steps: z.number().int().positive(),

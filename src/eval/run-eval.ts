@@ -10,7 +10,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { loadDataset, splitFile, SPLITS, type DatasetRecord, type Split } from "../data/index.js";
-import { chooseBaseWeights, loadCheckpoint, type BaseWeightChoice } from "../model/index.js";
+import { chooseWeights, loadCheckpoint, type BaseWeightChoice } from "../model/index.js";
 import { buildJudge, checkJudgeConfig, type JudgeConfig } from "../reward/judge-config.js";
 import { DEFAULT_PROMPT_DIR, loadTemplates } from "../reward/prompts.js";
 import type { Judge } from "../reward/types.js";
@@ -45,7 +45,11 @@ export interface RunEvalOptions {
   /** Image side for the checkpoint-free editors (default: the records' size); a checkpoint uses its own. */
   size?: number;
   overwrite?: boolean;
-  /** The base weights of an SFT checkpoint with an EMA (default "ema", as `train --init`); chooseBaseWeights. */
+  /**
+   * "ema" (default): the EMA the checkpoint keeps, the same rule for every method — an SFT checkpoint's
+   * EMA of its weights (as `train --init` starts from), an RL run's eval EMA of its LoRA; "base": the
+   * trained weights (model/checkpoint.ts chooseWeights).
+   */
   weights?: BaseWeightChoice;
   /** Progress and notices (default: stderr). */
   log?: (line: string) => void;
@@ -106,6 +110,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalFolder> {
   let dispose = (): void => {};
   let checkpointSha = "";
   let checkpointLabel = ckptDir ?? "";
+  let weights: EvalMeta["weights"] = null;
   if (o.editor.kind === "checkpoint" && ckptDir) {
     const given = o.editor.ckpt;
     const ckpt = await loadCheckpoint(ckptDir).catch((e: unknown) => {
@@ -115,13 +120,15 @@ export async function runEval(o: RunEvalOptions): Promise<EvalFolder> {
     if (c.textEncoder !== "builtin" || c.latentDownsample !== 1 || c.latentChannels !== 3) {
       throw new UserError(`--ckpt ${given}: preset ${c.preset} is not a pixel-space RGB model with the built-in text encoder; it cannot edit these images`);
     }
-    const chosen = chooseBaseWeights(ckpt, o.weights ?? "ema");
-    if (chosen.ema) {
+    const chosen = chooseWeights(ckpt, o.weights ?? "ema");
+    weights = chosen.ema === null ? "trained" : chosen.ema === "base" ? "base-ema" : "lora-ema";
+    if (chosen.ema !== null) {
       checkpointLabel = `${ckptDir} (ema)`;
-      log(`portraitrl eval: ${given} is an SFT checkpoint with an EMA; sampling the EMA weights (--weights base for the others)`);
+      const what = chosen.ema === "base" ? "an SFT checkpoint with an EMA of its weights" : "an RL checkpoint with an eval EMA of its LoRA";
+      log(`portraitrl eval: ${given} is ${what}; sampling the EMA weights (--weights base for the trained ones)`);
     }
     await initJax();
-    const ed = checkpointEditor({ ...ckpt, base: chosen.base }, { seed, steps, ...(o.batchSize ? { batchSize: o.batchSize } : {}) });
+    const ed = checkpointEditor({ ...ckpt, base: chosen.base, ...(chosen.loraWeights ? { loraWeights: chosen.loraWeights } : {}) }, { seed, steps, ...(o.batchSize ? { batchSize: o.batchSize } : {}) });
     editor = ed;
     dispose = () => ed.dispose();
     size = c.imageSize;
@@ -153,6 +160,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalFolder> {
       method: o.method ?? (o.editor.kind === "checkpoint" ? "checkpoint" : o.editor.kind),
       checkpoint: checkpointLabel,
       checkpoint_sha256: checkpointSha,
+      weights,
       split,
       seed,
       steps,

@@ -191,3 +191,19 @@ export function chooseBaseWeights(ck: LoadedCheckpoint, which: BaseWeightChoice)
   const ema = which === "ema" && ck.extra.ema !== undefined;
   return { base: ema ? ck.extra.ema! : ck.base, ema };
 }
+
+/** The extra tensor in which an RL run checkpoint keeps the eval EMA of its LoRA (lora.safetensors holds the trained LoRA). */
+export const LORA_EMA_TENSOR = "eval_ema";
+
+/**
+ * The weights an editor samples with (`eval --weights`), one rule for every checkpoint: with "ema", the
+ * EMA the checkpoint keeps — an SFT checkpoint's EMA of its base weights (`extra.ema`), an RL run's
+ * eval EMA of its LoRA (`extra.eval_ema`) — else its trained weights; with "base", the trained weights.
+ * `ema` says which EMA was used (null: none).
+ */
+export function chooseWeights(ck: LoadedCheckpoint, which: BaseWeightChoice): { base: Float32Array; loraWeights?: Float32Array; ema: "base" | "lora" | null } {
+  const { base, ema: baseEma } = chooseBaseWeights(ck, which);
+  const loraEma = which === "ema" && ck.loraWeights !== undefined ? ck.extra[LORA_EMA_TENSOR] : undefined;
+  const loraWeights = loraEma ?? ck.loraWeights;
+  return { base, ...(loraWeights ? { loraWeights } : {}), ema: loraEma ? "lora" : baseEma ? "base" : null };
+}

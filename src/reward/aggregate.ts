@@ -8,7 +8,8 @@
  */
 import { groupMembers, meanStd } from "../runtime/group-stats.js";
 
-export type AggregationRecipe = "standardized" | "raw-sum";
+export const AGGREGATION_RECIPES = ["standardized", "raw-sum"] as const;
+export type AggregationRecipe = (typeof AGGREGATION_RECIPES)[number];
 
 export interface AggregateOptions {
   /** w_dp in [0, 1]; w_pf = 1 − w_dp (Eq. 13). */

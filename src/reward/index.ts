@@ -1,7 +1,7 @@
 /** The multi-objective LVLM reward (DESIGN §4–5): judges, Eq. 9–13, reward variants. */
 export type { Image, PromptKind, JudgeRequest, JudgeResult, RawToken, Judge } from "./types.js";
 export { levelProbabilities, levelScore } from "./score.js";
-export { aggregateRewards, type AggregateOptions, type Aggregated, type AggregationRecipe } from "./aggregate.js";
+export { AGGREGATION_RECIPES, aggregateRewards, type AggregateOptions, type Aggregated, type AggregationRecipe } from "./aggregate.js";
 export { DEFAULT_LEVELS, checkLevels, parseLevels } from "./levels.js";
 export { mapTokensToLevels, normaliseToken } from "./token-map.js";
 export { DEFAULT_PROMPT_DIR, PROMPT_FILES, loadTemplates, renderPrompt, checkTemplate, type PromptTemplates } from "./prompts.js";

@@ -52,12 +52,11 @@ export function diffusionKtoLoss(inputs: LabelledInputs, cfg: DiffusionKtoConfig
   return { loss, aux: { z0, accuracy } };
 }
 
-/** The recipe: labels from the sign of the raw-sum advantage, against the frozen reference. */
+/** The recipe: labels from the sign of A = the run's combined reward s (reward.recipe: Eq. 12–13 by default, or the raw sum), against the frozen reference. */
 export const diffusionKtoRecipe: AlgorithmRecipe<DiffusionKtoConfig> = {
   name: "diffusion-kto",
   schema: diffusionKtoConfigSchema,
   loss: { inputs: "labelled", run: diffusionKtoLoss },
   needs: () => ({ old: false, ref: true }),
-  rewardRecipe: "raw-sum",
   signal: () => ktoSignal,
 };

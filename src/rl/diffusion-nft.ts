@@ -125,13 +125,16 @@ export function diffusionNftLoss(inputs: ForwardInputs, cfg: DiffusionNftConfig,
   return { loss, aux };
 }
 
-/** The recipe: the weighted raw sum, r = ½ + ½·clip(A/Amax), v_old always, v_ref for the KL term. */
+/**
+ * The recipe: r = ½ + ½·clip(A/Amax) with A = the run's combined reward s (reward.recipe: Eq. 12–13 by default, or the raw sum)
+ * (the official code uses the raw sum; here it is the run's switch, the same for every method),
+ * v_old always, v_ref for the KL term.
+ */
 export const diffusionNftRecipe: AlgorithmRecipe<DiffusionNftConfig> = {
   name: "diffusion-nft",
   schema: diffusionNftConfigSchema,
   loss: { inputs: "samples", run: diffusionNftLoss },
   needs: (cfg) => ({ old: true, ref: cfg.klWeight > 0 }),
-  rewardRecipe: "raw-sum",
   signal: (cfg) => nftSignal(cfg.advClipMax),
   oldDecay: (cfg) => cfg.decayType,
 };

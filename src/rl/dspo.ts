@@ -43,12 +43,11 @@ export function dspoLoss(inputs: PairInputs, cfg: DspoConfig): LossResult<PairAu
   return { loss, aux: { margin, implicitAcc } };
 }
 
-/** The recipe: best/worst pairs of the raw sum against the frozen reference. */
+/** The recipe: best/worst pairs by the run's combined reward s (reward.recipe: Eq. 12–13 by default, or the raw sum), against the frozen reference. */
 export const dspoRecipe: AlgorithmRecipe<DspoConfig> = {
   name: "dspo",
   schema: dspoConfigSchema,
   loss: { inputs: "pairs", run: dspoLoss },
   needs: () => ({ old: false, ref: true }),
-  rewardRecipe: "raw-sum",
   signal: () => pairSignal,
 };

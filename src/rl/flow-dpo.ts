@@ -52,13 +52,12 @@ export function flowDpoLoss(inputs: PairInputs, cfg: FlowDpoConfig): LossResult<
   return { loss, aux: { margin, implicitAcc } };
 }
 
-/** The recipe: best/worst pairs of the raw sum, the reference refreshed to θ every `refUpdateEvery` steps. */
+/** The recipe: best/worst pairs by the run's combined reward s (reward.recipe: Eq. 12–13 by default, or the raw sum), the reference refreshed to θ every `refUpdateEvery` steps. */
 export const flowDpoRecipe: AlgorithmRecipe<FlowDpoConfig> = {
   name: "flow-dpo",
   schema: flowDpoConfigSchema,
   loss: { inputs: "pairs", run: flowDpoLoss },
   needs: () => ({ old: false, ref: true }),
-  rewardRecipe: "raw-sum",
   signal: () => pairSignal,
   afterStep: (cfg) => (step) => ({ referenceToTheta: cfg.refUpdateEvery > 0 && step % cfg.refUpdateEvery === 0 }),
 };

@@ -9,8 +9,24 @@
  *            ‖·‖² the mean over dimensions, std the step's noise std σ_t·√(−dt) (as flow_grpo)
  *   loss   = policy + klWeight·KL
  *   logged: approx_kl = ½·mean (log π_θ − log π_old)², clip fraction = mean(|ratio − 1| > ε)
- * Which steps are trained: the first `int(steps·timestepFraction)` recorded steps, or an SDE window
- * (Flow-GRPO-Fast / MixGRPO: only the window's steps are sampled with noise and recorded).
+ *
+ * Which recorded steps are trained (`trainedTimesteps`). The reference trainer trains
+ * `num_train_timesteps = int(num_steps·timestep_fraction)` steps per sample (yifan123/flow_grpo
+ * `scripts/train_flux_kontext.py` and `train_sd3.py` at 74db691, `for j in range(num_train_timesteps)`);
+ * with its fraction 0.99 that is every step but the last, i.e. the whole trajectory. Its ancestor
+ * ddpo-pytorch (`train.py`) and earlier flow_grpo `train_sd3.py` first permute the time axis
+ * independently for each sample ("shuffle along time dimension independently for each sample",
+ * `torch.randperm(num_timesteps)` per sample) and then take the first int(T·f), a uniform random subset;
+ * DiffusionNFT draws its timesteps the same way (anchors-algorithms.md §1.5). Our presets train a
+ * fraction well below 0.99 for CPU time (cpu: 0.34, 2 of 6 steps), where "the first ones" would be
+ * only the two noisiest, so:
+ *   "random" (default): per sample, a uniformly random subset of int(recorded·f) (≥ 1) of its recorded
+ *            steps, drawn from the run's Rng (the epoch's, so a resumed run replays it bit for bit);
+ *            at f = 0.99 every step but one, over the whole trajectory as the reference;
+ *   "first":  the first int(recorded·f), the reference's loop taken literally.
+ * With an SDE window (Flow-GRPO-Fast / MixGRPO: only the window's steps are sampled with noise and
+ * recorded) every recorded step is trained, as `scripts/train_sd3_fast.py` (`num_train_timesteps =
+ * sde_window_size`).
  */
 import { np, type JaxArray } from "../runtime/jax.js";
 import { z } from "zod";
@@ -33,6 +49,8 @@ export const flowGrpoConfigSchema = z.strictObject({
   sdeWindowSize: z.number().int().min(0).default(0),
   /** Where the window may start, as fractions of the sampling steps. */
   sdeWindowRange: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).default([0, 0.5]),
+  /** Without a window: which int(recorded·timestepFraction) recorded steps a sample trains (see above). */
+  trainedTimesteps: z.enum(["random", "first"]).default("random"),
 });
 export type FlowGrpoConfig = z.infer<typeof flowGrpoConfigSchema>;
 
@@ -82,19 +100,26 @@ function sdeWindow(c: FlowGrpoConfig, steps: number, rng: Rng): { start: number;
   return { start: lo + rng.int(hi - lo + 1), size };
 }
 
-/** The recipe: SDE rollouts from θ with their log-probs, the raw-sum advantage A, v_ref for the KL term. */
+/** The indices of a sample's recorded steps that are trained, ascending (see the header). */
+function trainedSteps(c: FlowGrpoConfig, recorded: number, fraction: number, rng: Rng): number[] {
+  if (c.sdeWindowSize > 0) return Array.from({ length: recorded }, (_, j) => j);
+  const k = Math.max(1, Math.floor(recorded * fraction));
+  if (c.trainedTimesteps === "first") return Array.from({ length: Math.min(k, recorded) }, (_, j) => j);
+  return rng.permutation(recorded).slice(0, k).sort((a, b) => a - b);
+}
+
+/** The recipe: SDE rollouts from θ with their log-probs, the advantage A = the run's combined reward s (reward.recipe: Eq. 12–13 by default, or the raw sum), v_ref for the KL term. */
 export const flowGrpoRecipe: AlgorithmRecipe<FlowGrpoConfig> = {
   name: "flow-grpo",
   schema: flowGrpoConfigSchema,
   loss: { inputs: "sde-steps", run: flowGrpoLoss },
   needs: (cfg) => ({ old: false, ref: cfg.klWeight > 0 }),
-  rewardRecipe: "raw-sum",
   signal: () => rawAdvantageSignal,
   rollout: (cfg) => ({
     kind: "sde",
     sampler: cfg.sdeType === "flow" ? "flow-sde" : "cps",
     noiseLevel: cfg.noiseLevel,
     window: (steps, rng) => (cfg.sdeWindowSize > 0 ? sdeWindow(cfg, steps, rng) : undefined),
-    trainedSteps: (recorded, fraction) => (cfg.sdeWindowSize > 0 ? recorded : Math.max(1, Math.floor(recorded * fraction))),
+    trainedSteps: (recorded, fraction, rng) => trainedSteps(cfg, recorded, fraction, rng),
   }),
 };

@@ -47,3 +47,12 @@ export function sg(x: JaxArray): JaxArray {
 export function disposeUnused(...xs: (JaxArray | undefined)[]): void {
   for (const x of xs) x?.dispose();
 }
+
+/**
+ * `√(Σ_i w_i·(x_i − x̄)² / Σ_i w_i)` with `x̄` the weighted mean: the population std over the valid
+ * samples of a micro-batch; 0 when every weight is 0.
+ */
+export function weightedStd(x: JaxArray, w: JaxArray): JaxArray {
+  const centred = x.ref.sub(weightedMean(x, w.ref));
+  return np.sqrt(weightedMean(np.square(centred), w));
+}

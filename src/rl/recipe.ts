@@ -4,8 +4,9 @@
  * - `loss`: its loss, tagged by the input type it takes (inputs.ts);
  * - `needs`: the extra forwards (v_old of the old policy, v_ref of the reference; `referenceIsOld`: the
  *   old policy is the reference, so v_old stands in for v_ref);
- * - `rewardRecipe`: how the judge's objectives are combined (Eq. 12–13 "standardized", or the
- *   weighted "raw-sum"); `signal`: how the combined rewards become what the loss takes (advantages.ts);
+ * - `signal`: how the combined rewards s become what the loss takes (advantages.ts). How the judge's
+ *   objectives are combined into s is not the algorithm's: it is the run's `reward.recipe` (Eq. 12–13
+ *   "standardized" for every method by default, the weighted "raw-sum" as the ablation arm; DESIGN §4);
  * - `oldDecay`: the old policy's EMA decay type (0: the old policy is θ, on-policy);
  * - `rollout`: ODE rollouts by default; SDE rollouts with recorded log-probs, an optional window of
  *   SDE steps, and which recorded steps are trained;
@@ -17,7 +18,6 @@
 import type { z } from "zod";
 import type { JaxArray } from "../runtime/jax.js";
 import type { Rng } from "../runtime/rng.js";
-import type { AggregationRecipe } from "../reward/aggregate.js";
 import type { SignalFn } from "./advantages.js";
 import type { DecayType } from "./ema.js";
 import type { ForwardInputs, LabelledInputs, LossResult, PairInputs, SdeInputs } from "./inputs.js";
@@ -50,8 +50,8 @@ export interface SdeRollout {
   noiseLevel: number;
   /** The SDE steps of this epoch's rollouts (a window), drawn from the run's Rng; undefined: every step. */
   window(steps: number, rng: Rng): { start: number; size: number } | undefined;
-  /** How many of a sample's recorded steps are trained (the first ones). */
-  trainedSteps(recorded: number, timestepFraction: number): number;
+  /** Which of a sample's recorded steps are trained (indices, ascending); may draw from the epoch's Rng. */
+  trainedSteps(recorded: number, timestepFraction: number, rng: Rng): number[];
 }
 export type Rollout = { kind: "ode" } | SdeRollout;
 
@@ -84,7 +84,6 @@ export interface AlgorithmRecipe<C> {
   needs(cfg: C): Needs;
   /** The old policy is the loss's reference (v_old is passed as v_ref; no reference forward). */
   referenceIsOld?(cfg: C): boolean;
-  rewardRecipe: AggregationRecipe;
   signal(cfg: C): SignalFn;
   oldDecay?(cfg: C): DecayType;
   rollout?(cfg: C): SdeRollout;
@@ -99,7 +98,6 @@ export interface ResolvedAlgorithm {
   config: Record<string, unknown>;
   loss: BoundLoss;
   needs: Needs & { referenceIsOld: boolean };
-  rewardRecipe: AggregationRecipe;
   signal: SignalFn;
   oldDecay: DecayType;
   rollout: Rollout;
@@ -129,7 +127,6 @@ export function bindRecipe<C extends Record<string, unknown>>(r: AlgorithmRecipe
     config: { ...cfg },
     loss: bindLoss(r.loss, cfg),
     needs: { ...r.needs(cfg), referenceIsOld: r.referenceIsOld?.(cfg) ?? false },
-    rewardRecipe: r.rewardRecipe,
     signal: r.signal(cfg),
     oldDecay: r.oldDecay?.(cfg) ?? 0,
     rollout: r.rollout?.(cfg) ?? { kind: "ode" },

@@ -96,7 +96,11 @@ export class GroupBanTracker implements GroupFilter {
   }
 }
 
-/** The recipe: DiffusionNFT's (loss, signal, needs, old policy), with the low-variance group rule as its group filter. */
+/**
+ * The recipe: DiffusionNFT's (loss, signal on the run's combined reward s, needs, old policy), with the
+ * low-variance group rule as its group filter; that rule reads the raw weighted sum w_dp·dp + w_pf·pf
+ * (its thresholds are on raw scores, as Edit-R1's), whatever the run's reward recipe.
+ */
 export const uniworldV2Recipe: AlgorithmRecipe<UniworldV2Config> = {
   ...diffusionNftRecipe,
   name: "uniworld-v2",

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { synthesizeDataset, type DatasetRecord } from "../../src/data/index.js";
 import { readEvalFolder } from "../../src/eval/folder.js";
 import { checkpointEditor, recordSeed } from "../../src/eval/generate.js";
-import { buildModel, presetConfig, saveCheckpoint, type LoadedCheckpoint } from "../../src/model/index.js";
+import { buildModel, LORA_EMA_TENSOR, presetConfig, saveCheckpoint, type LoadedCheckpoint } from "../../src/model/index.js";
 import { initJax } from "../../src/runtime/jax.js";
 import { Rng } from "../../src/runtime/rng.js";
 import { writeTinyClip, writeTinyDino } from "../fixtures/onnx/tiny-embedders.js";
@@ -108,11 +108,45 @@ describe("portraitrl eval (CLI)", () => {
     expect(base.images).toEqual(plain.images);
     expect(ema.images).not.toEqual(base.images);
     expect(ema.eval.checkpoint).toBe(`${withEma} (ema)`);
-    expect(ema.stderr).toMatch(/sampling the EMA weights \(--weights base for the others\)/);
+    expect(ema.stderr).toMatch(/an SFT checkpoint with an EMA of its weights; sampling the EMA weights \(--weights base for the trained ones\)/);
     expect(base.eval.checkpoint).toBe(withEma);
+    expect([ema.eval.weights, base.eval.weights, plain.eval.weights]).toEqual(["base-ema", "trained", "trained"]);
     const bad = run("--ckpt", withEma, "--data", data, "--out", join(root, "w-bad"), "--weights", "last");
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim()).toMatch(/^portraitrl: --weights "last": expected ema or base$/);
+  }, 120_000);
+
+  it("an RL checkpoint: samples the eval EMA of its LoRA by default (the same rule for every method), the trained LoRA with --weights base", async () => {
+    const cfg = presetConfig("small");
+    const lora = { rank: 4, alpha: 8, targets: "flow-grpo" as const };
+    const model = buildModel(cfg, lora);
+    const base = model.initBase(0);
+    const rng = new Rng(9);
+    const randomLora = (): Float32Array => Float32Array.from({ length: model.loraSize }, () => 0.05 * rng.normal());
+    const trained = randomLora();
+    const emaLora = randomLora();
+    const rl = join(root, "ckpt-rl");
+    await saveCheckpoint(rl, { config: cfg, lora, base, loraWeights: trained, extra: { [LORA_EMA_TENSOR]: emaLora, adam_m: new Float32Array(model.loraSize) } });
+    const emaAsTrained = join(root, "ckpt-rl-ema-as-trained");
+    await saveCheckpoint(emaAsTrained, { config: cfg, lora, base, loraWeights: emaLora });
+    const images = async (dir: string): Promise<Buffer[]> => {
+      const names = (await readdir(join(dir, "images"))).sort();
+      return Promise.all(names.map((n) => readFile(join(dir, "images", n))));
+    };
+    const evalOf = async (name: string, ...args: string[]) => {
+      const out = join(root, name);
+      const r = run("--data", data, "--out", out, "--seed", "2", "--samples", "2", ...args);
+      expect(r.status, r.stderr).toBe(0);
+      return { eval: (await readEvalFolder(out)).eval, images: await images(out), stderr: r.stderr };
+    };
+    const ema = await evalOf("rl-ema", "--ckpt", rl);
+    const reference = await evalOf("rl-ref", "--ckpt", emaAsTrained);
+    const raw = await evalOf("rl-raw", "--ckpt", rl, "--weights", "base");
+    expect(ema.images).toEqual(reference.images);
+    expect(ema.images).not.toEqual(raw.images);
+    expect([ema.eval.weights, raw.eval.weights, reference.eval.weights]).toEqual(["lora-ema", "trained", "trained"]);
+    expect(ema.eval.checkpoint).toBe(`${rl} (ema)`);
+    expect(ema.stderr).toMatch(/an RL checkpoint with an eval EMA of its LoRA; sampling the EMA weights/);
   }, 120_000);
 
   it("bad input: one line, exit 2, nothing written", async () => {

@@ -7,6 +7,7 @@ import { initJax, jax, type JaxArray } from "../../src/runtime/jax.js";
 import { UserError } from "../../src/runtime/errors.js";
 import { liveArrayCount, trackLiveArrays } from "../../src/runtime/live.js";
 import { algorithmNames, resolveAlgorithm } from "../../src/rl/algorithms.js";
+import { Rng } from "../../src/runtime/rng.js";
 import type { BoundLoss, ResolvedAlgorithm } from "../../src/rl/recipe.js";
 import type { ForwardInputs, LabelledInputs, LossResult, PairInputs, SdeInputs } from "../../src/rl/inputs.js";
 import { add, arr, expectClose, normal, rng, scalar, uniform, values } from "./helpers.js";
@@ -17,13 +18,12 @@ beforeAll(async () => {
 });
 
 describe("registry", () => {
-  it("lists every algorithm under its name, with its rollout, reward recipe and defaults", () => {
+  it("lists every algorithm under its name, with its rollout and defaults (no reward recipe of its own)", () => {
     expect(algorithmNames()).toEqual(["naspo", "diffusion-nft", "flow-grpo", "uniworld-v2", "dspo", "diffusion-kto", "flow-dpo"]);
     for (const name of algorithmNames()) expect(resolveAlgorithm(name, {}).name).toBe(name);
     expect(resolveAlgorithm("flow-grpo", {}).rollout.kind).toBe("sde");
     expect(algorithmNames().filter((n) => resolveAlgorithm(n, {}).rollout.kind === "ode").length).toBe(6);
-    expect(resolveAlgorithm("naspo", {}).rewardRecipe).toBe("standardized");
-    expect(algorithmNames().filter((n) => resolveAlgorithm(n, {}).rewardRecipe === "raw-sum").length).toBe(6);
+    for (const name of algorithmNames()) expect(Object.keys(resolveAlgorithm(name, {}))).not.toContain("rewardRecipe"); // the run's reward.recipe
     expect(resolveAlgorithm("diffusion-nft", {}).config).toMatchObject({ beta: 1, klWeight: 1e-4, advClipMax: 5, space: "x0", decayType: 1 });
     expect(resolveAlgorithm("naspo", {}).config).toMatchObject({ sigmaGrad: false, qOld: "batch-old-deviation", reference: "cold-start", betaSchedule: "constant", space: "velocity" });
     expect(resolveAlgorithm("flow-grpo", {}).config).toMatchObject({ clipRange: 1e-4, advClipMax: 5, klWeight: 0 });
@@ -46,10 +46,30 @@ describe("registry", () => {
     const dpo = resolveAlgorithm("flow-dpo", { refUpdateEvery: 3 });
     expect([1, 2, 3, 4, 5, 6].map((k) => dpo.afterStep(k).referenceToTheta)).toEqual([false, false, true, false, false, true]);
     expect(resolveAlgorithm("flow-dpo", {}).afterStep(3).referenceToTheta).toBe(false);
+  });
+
+  it("Flow-GRPO trains its window whole, else a per-sample random subset of int(T·f) steps along the whole trajectory", () => {
     const grpo = resolveAlgorithm("flow-grpo", { sdeWindowSize: 2 }).rollout;
-    expect(grpo.kind === "sde" && grpo.trainedSteps(2, 0.34)).toBe(2);
+    expect(grpo.kind === "sde" && grpo.trainedSteps(2, 0.34, new Rng(0))).toEqual([0, 1]);
+    const first = resolveAlgorithm("flow-grpo", { trainedTimesteps: "first" }).rollout;
+    expect(first.kind === "sde" && first.trainedSteps(6, 0.34, new Rng(0))).toEqual([0, 1]);
     const full = resolveAlgorithm("flow-grpo", {}).rollout;
-    expect(full.kind === "sde" && full.trainedSteps(6, 0.34)).toBe(2);
+    if (full.kind !== "sde") throw new Error("flow-grpo rolls out with the SDE");
+    const rng = new Rng(3);
+    const counts = new Array<number>(6).fill(0);
+    const draws = 3000;
+    for (let n = 0; n < draws; n++) {
+      const s = full.trainedSteps(6, 0.34, rng);
+      expect(s.length).toBe(2); // int(6·0.34)
+      expect(new Set(s).size).toBe(2);
+      expect([...s].sort((a, b) => a - b)).toEqual(s);
+      for (const j of s) counts[j]! += 1;
+    }
+    // every step, low-noise ones included, is trained with probability 2/6 (binomial sd ≈ 26 of 1000)
+    for (const c of counts) expect(Math.abs(c - (draws * 2) / 6)).toBeLessThan(130);
+    expect(full.trainedSteps(6, 0.99, new Rng(1)).length).toBe(5); // the reference's fraction: all but one
+    const again = new Rng(3);
+    expect(full.trainedSteps(6, 0.34, again)).toEqual(full.trainedSteps(6, 0.34, new Rng(3))); // seeded: the same draw from the same state
   });
 
   it("resolves a name and raw config to the validated config, the forwards needed and a bound loss", () => {
@@ -120,12 +140,12 @@ describe("every loss traces inside jit(valueAndGrad), agrees with the eager call
 
   /** Build the inputs around the differentiated array x and call the registry's loss. */
   const calls: Record<string, { x: Float32Array; shape: number[]; call: (x: JaxArray) => LossResult<Record<string, JaxArray>> }> = (() => {
-    const forward = (name: "naspo" | "diffusion-nft" | "uniworld-v2") => ({
+    const forward = (name: "naspo" | "diffusion-nft" | "uniworld-v2", over: Record<string, unknown> = {}) => ({
       x: vTheta,
       shape,
       call: (x: JaxArray) => {
         const inputs: ForwardInputs = { vTheta: x, vOld: arr(vOld, shape), vRef: arr(vRef, shape), v: arr(v, shape), t: arr(t), pref: arr(pref), weight: arr(weight) };
-        return runAs(resolveAlgorithm(name, { beta: name === "naspo" ? 50 : 1 }), "samples", inputs);
+        return runAs(resolveAlgorithm(name, { beta: name === "naspo" ? 50 : 1, ...over }), "samples", inputs);
       },
     });
     const pairs = (name: "dspo" | "flow-dpo") => ({
@@ -143,6 +163,9 @@ describe("every loss traces inside jit(valueAndGrad), agrees with the eager call
     });
     return {
       naspo: forward("naspo"),
+      "naspo (batch-z Δ̃, σ with gradient)": forward("naspo", { deltaNorm: "batch-z", deltaTau: 1.5, sigmaGrad: true }),
+      "naspo (batch-std Δ̃)": forward("naspo", { deltaNorm: "batch-std" }),
+      "naspo (σ fixed at ½)": forward("naspo", { sigma: "half" }),
       "diffusion-nft": forward("diffusion-nft"),
       "uniworld-v2": forward("uniworld-v2"),
       dspo: pairs("dspo"),
@@ -172,7 +195,11 @@ describe("every loss traces inside jit(valueAndGrad), agrees with the eager call
     };
   })();
 
-  for (const name of algorithmNames()) {
+  it("covers every registered algorithm", () => {
+    for (const name of algorithmNames()) expect(Object.keys(calls)).toContain(name);
+  });
+
+  for (const name of Object.keys(calls)) {
     it(name, async () => {
       const { x, shape: s, call } = calls[name]!;
       const live = liveArrayCount();

@@ -61,11 +61,12 @@ function run(d: Data, vTheta: JaxArray, cfg: NaspoConfig, frozen?: NaspoFrozen) 
 const cfgOf = (over: Partial<NaspoConfig>): NaspoConfig => naspoConfigSchema.parse({ beta: 50, ...over });
 
 /** The frozen (stop-gradient) values NaSPO used at v_θ = d.vTheta, as plain numbers. */
-async function frozenAt(d: Data, cfg: NaspoConfig): Promise<{ delta: Float32Array; qOld: Float32Array; wPos?: Float32Array; wNeg?: Float32Array; loss: number }> {
+async function frozenAt(d: Data, cfg: NaspoConfig): Promise<{ delta: Float32Array; sigmaArg: Float32Array; qOld: Float32Array; wPos?: Float32Array; wNeg?: Float32Array; loss: number }> {
   const { loss, aux } = run(d, arr(d.vTheta, SHAPE), cfg);
   const out = {
     loss: await scalar(loss),
     delta: await peek(aux.delta),
+    sigmaArg: await peek(aux.sigmaArg),
     qOld: await peek(aux.qOld),
     wPos: aux.wPos ? await peek(aux.wPos) : undefined,
     wNeg: aux.wNeg ? await peek(aux.wNeg) : undefined,
@@ -74,9 +75,24 @@ async function frozenAt(d: Data, cfg: NaspoConfig): Promise<{ delta: Float32Arra
   return out;
 }
 
-function frozenArrays(f: Awaited<ReturnType<typeof frozenAt>>, withDelta: boolean): NaspoFrozen {
+/** Σ w·(x − x̄)² / Σ w under the square root, x̄ the weighted mean: the batch std of Δ̃, by hand. */
+function weightedStdByHand(x: ArrayLike<number>, w: ArrayLike<number>): number {
+  let sw = 0;
+  let sx = 0;
+  for (let i = 0; i < x.length; i++) {
+    sw += w[i] as number;
+    sx += (w[i] as number) * (x[i] as number);
+  }
+  const m = sx / sw;
+  let sv = 0;
+  for (let i = 0; i < x.length; i++) sv += (w[i] as number) * ((x[i] as number) - m) ** 2;
+  return Math.sqrt(sv / sw);
+}
+
+function frozenArrays(f: Awaited<ReturnType<typeof frozenAt>>, withDelta: boolean, deltaStd?: number): NaspoFrozen {
   const fr: NaspoFrozen = { qOld: arr(f.qOld) };
-  if (withDelta) fr.delta = arr(f.delta);
+  if (withDelta) fr.sigmaArg = arr(f.sigmaArg);
+  if (deltaStd !== undefined) fr.deltaStd = arr([deltaStd]).reshape([]);
   if (f.wPos) fr.wPos = arr(f.wPos);
   if (f.wNeg) fr.wNeg = arr(f.wNeg);
   return fr;
@@ -241,6 +257,10 @@ describe("NaSPO finite-difference gradient checks", () => {
     ["β_t = βt², with KL", { betaSchedule: "t-squared", klWeight: 0.5 }, 1e-2, 1e-4],
     ["σ with gradient", { sigmaGrad: true, beta: 10 }, 1e-2, 1e-3],
     ["σ with gradient, x0 space", { sigmaGrad: true, beta: 10, space: "x0" }, 1e-2, 1e-3],
+    ["normalised Δ̃ (batch std), σ without gradient", { deltaNorm: "batch-std", deltaTau: 1.5 }, 1e-2, 1e-4],
+    ["normalised Δ̃ (batch std), σ with gradient (the std a constant)", { deltaNorm: "batch-std", deltaTau: 1.5, sigmaGrad: true, beta: 10 }, 1e-2, 1e-3],
+    ["normalised Δ̃ (batch z-score), σ without gradient", { deltaNorm: "batch-z", deltaTau: 1 }, 1e-2, 1e-4],
+    ["σ fixed at ½", { sigma: "half" }, 1e-2, 1e-4],
   ];
   for (const [name, over, h, rtol] of cases) {
     it(name, async () => {
@@ -248,7 +268,8 @@ describe("NaSPO finite-difference gradient checks", () => {
       const cfg = cfgOf(over);
       const fz = await frozenAt(d, cfg);
       const f = (vTheta: JaxArray) => {
-        const { loss, aux } = run(d, vTheta, cfg, frozenArrays(fz, !cfg.sigmaGrad));
+        const std = cfg.deltaNorm === "batch-std" && cfg.sigmaGrad ? weightedStdByHand(fz.delta, d.weight) : undefined;
+        const { loss, aux } = run(d, vTheta, cfg, frozenArrays(fz, !cfg.sigmaGrad, std));
         disposeAux(aux);
         return loss;
       };
@@ -256,6 +277,77 @@ describe("NaSPO finite-difference gradient checks", () => {
       expect(res.checked).toBe(8);
     });
   }
+});
+
+describe("NaSPO with the normalised Δ̃ = τ·Δ / (std_batch Δ + 1e-6)", () => {
+  it("Δ̃ by hand over the valid samples only; σ(Δ̃) = the σ used, spread set by τ", async () => {
+    const d = { ...data(41), weight: Float32Array.from([1 / 3, 1 / 3, 0, 1 / 3]) }; // sample 2 is masked
+    const tau = 1.5;
+    const { aux, loss } = run(d, arr(d.vTheta, SHAPE), cfgOf({ deltaNorm: "batch-std", deltaTau: tau }));
+    loss.dispose();
+    const delta = await peek(aux.delta);
+    const arg = await peek(aux.sigmaArg);
+    const sigma = await peek(aux.sigma);
+    disposeAux(aux);
+    const std = weightedStdByHand(delta, d.weight);
+    expect(std).toBeGreaterThan(1e-3); // far above the 1e-6 floor
+    expectClose(arg, Float32Array.from(delta, (x) => (tau * x) / (std + 1e-6)), 1e-5, 1e-5);
+    expectClose(sigma, Float32Array.from(arg, (x) => 1 / (1 + Math.exp(-x))), 1e-6);
+    expect(weightedStdByHand(arg, d.weight)).toBeCloseTo(tau, 4); // the valid samples' Δ̃ have std τ
+
+    const z = run(d, arr(d.vTheta, SHAPE), cfgOf({ deltaNorm: "batch-z", deltaTau: tau }));
+    z.loss.dispose();
+    const zArg = await peek(z.aux.sigmaArg);
+    disposeAux(z.aux);
+    const valid = [0, 1, 3];
+    const mean = valid.reduce((a, i) => a + (delta[i] as number), 0) / valid.length;
+    expectClose(zArg, Float32Array.from(delta, (x) => (tau * (x - mean)) / (std + 1e-6)), 1e-5, 1e-5); // centred on the valid samples' mean
+  });
+
+  it("σ(Δ̃) does not depend on β (constant β_t: Δ is proportional to β), while σ(Δ) does", async () => {
+    const d = data(42);
+    const sigmaAt = async (over: Partial<NaspoConfig>): Promise<Float32Array> => {
+      const { aux, loss } = run(d, arr(d.vTheta, SHAPE), cfgOf(over));
+      loss.dispose();
+      const s = await peek(aux.sigma);
+      disposeAux(aux);
+      return s;
+    };
+    const a = await sigmaAt({ deltaNorm: "batch-std", deltaTau: 2, beta: 10 });
+    const b = await sigmaAt({ deltaNorm: "batch-std", deltaTau: 2, beta: 1000 });
+    expectClose(a, b, 1e-5);
+    expect(Math.max(...a) - Math.min(...a)).toBeGreaterThan(0.3);
+    const raw10 = await sigmaAt({ beta: 10 });
+    expect(Math.max(...raw10.map((x) => Math.abs(x - 0.5)))).toBeLessThan(0.2); // β = 10: σ(Δ) near ½
+  });
+});
+
+describe("NaSPO with σ fixed at ½ (the ablation arm)", () => {
+  it("is DiffusionNFT's kernel with β⁺ = β⁻ = ½: loss and gradient; σ reported as ½", async () => {
+    const d = data(43);
+    const cfg = cfgOf({ sigma: "half", space: "x0" });
+    const half = Float32Array.from({ length: B }, () => 0.5);
+    const nft = (vTheta: JaxArray) =>
+      weightedSum(
+        nftKernel({ vTheta, vOld: arr(d.vOld, SHAPE), v: arr(d.v, SHAPE), t: arr(d.t), r: arr(d.adv), betaPos: arr(half), betaNeg: arr(half) }, "x0").perSample,
+        arr(d.weight),
+      );
+    const naspo = (vTheta: JaxArray) => {
+      const { loss, aux } = run(d, vTheta, cfg);
+      disposeAux(aux);
+      return loss;
+    };
+    const { aux, loss } = run(d, arr(d.vTheta, SHAPE), cfg);
+    loss.dispose();
+    expectClose(await peek(aux.sigma), half, 0);
+    disposeAux(aux);
+    const lN = await scalar(naspo(arr(d.vTheta, SHAPE)));
+    const lK = await scalar(nft(arr(d.vTheta, SHAPE)));
+    expect(Math.abs(lN - lK)).toBeLessThanOrEqual(1e-5 * Math.abs(lK));
+    const gN = await values(jax.grad(naspo)(arr(d.vTheta, SHAPE)));
+    const gK = await values(jax.grad(nft)(arr(d.vTheta, SHAPE)));
+    expectClose(gN, gK, 1e-5 * Math.max(...gK.map(Math.abs)));
+  });
 });
 
 describe("NaSPO golden value", () => {

@@ -35,7 +35,6 @@ const toyRecipe: AlgorithmRecipe<ToyConfig> = {
   schema: toyConfigSchema,
   loss: { inputs: "labelled", run: toyLoss },
   needs: () => ({ old: false, ref: true }),
-  rewardRecipe: "standardized",
   // label 1 above the group mean of the combined reward, 0 below; masked where the reward is not valid
   signal: () => (agg) => ({
     value: agg.s.map((s) => (s > 0 ? 1 : 0)),

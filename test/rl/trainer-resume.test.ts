@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCheckpoint } from "../../src/model/index.js";
+import { LORA_EMA_TENSOR, loadCheckpoint } from "../../src/model/index.js";
 import { runPaths } from "../../src/rl/trainer/index.js";
 import { startFakeServer, vllmBody, type FakeServer } from "../reward/fake-server.js";
 import { makeData, makeInit } from "./trainer-fixtures.js";
@@ -56,34 +56,40 @@ const requestKeys = (from: number): string[] =>
     .map((b) => createHash("sha256").update(b).digest("hex"));
 
 describe("SIGKILL and resume", () => {
-  it("same LoRA as the uninterrupted run (max |diff| ≤ 1e-6), no judge request sent twice", async () => {
-    const straight = join(root, "straight");
-    const r0 = await child(straight);
-    expect(r0.code, r0.stderr).toBe(0);
-    const straightRequests = requestKeys(0);
-    expect(new Set(straightRequests).size).toBe(straightRequests.length);
+  // flow-grpo: its trained SDE steps are a random subset per sample, drawn from the run's RNG.
+  for (const algo of ["naspo", "flow-grpo"]) {
+    it(`${algo}: same LoRA and eval EMA as the uninterrupted run (max |diff| ≤ 1e-6), no judge request sent twice`, async () => {
+      const env = { ALGO: algo };
+      const straight = join(root, `straight-${algo}`);
+      const from0 = server.requests.length;
+      const r0 = await child(straight, env);
+      expect(r0.code, r0.stderr).toBe(0);
+      const straightRequests = requestKeys(from0);
+      expect(new Set(straightRequests).size).toBe(straightRequests.length);
 
-    const killed = join(root, "killed");
-    const from = server.requests.length;
-    const k1 = await child(killed, { KILL_AT_COMMIT: "2" }); // during the second checkpoint write
-    expect(k1.signal).toBe("SIGKILL");
-    const k2 = await child(killed, { KILL_AFTER_MS: String(2500 + Math.floor(Math.random() * 2500)) }); // a random moment
-    expect(k2.code === 0 || k2.signal === "SIGKILL", k2.stderr).toBe(true);
-    for (let i = 0; i < 3; i++) {
-      const r = await child(killed);
-      expect(r.code, r.stderr).toBe(0);
-      if (r.code === 0) break;
-    }
-    const keys = requestKeys(from);
-    expect(new Set(keys).size).toBe(keys.length);
-    expect(keys.length).toBeGreaterThan(0);
+      const killed = join(root, `killed-${algo}`);
+      const from = server.requests.length;
+      const k1 = await child(killed, { ...env, KILL_AT_COMMIT: "2" }); // during the second checkpoint write
+      expect(k1.signal).toBe("SIGKILL");
+      const k2 = await child(killed, { ...env, KILL_AFTER_MS: String(2500 + Math.floor(Math.random() * 2500)) }); // a random moment
+      expect(k2.code === 0 || k2.signal === "SIGKILL", k2.stderr).toBe(true);
+      for (let i = 0; i < 3; i++) {
+        const r = await child(killed, env);
+        expect(r.code, r.stderr).toBe(0);
+        if (r.code === 0) break;
+      }
+      const keys = requestKeys(from);
+      expect(new Set(keys).size).toBe(keys.length);
+      expect(keys.length).toBeGreaterThan(0);
 
-    const a = await loadCheckpoint(runPaths.latest(straight));
-    const b = await loadCheckpoint(runPaths.latest(killed));
-    expect(a.loraWeights!.length).toBe(b.loraWeights!.length);
-    let maxDiff = 0;
-    a.loraWeights!.forEach((x, i) => (maxDiff = Math.max(maxDiff, Math.abs(x - b.loraWeights![i]!))));
-    expect(maxDiff).toBeLessThanOrEqual(1e-6);
-    expect(Array.from(a.extra.adam_m!)).toEqual(Array.from(b.extra.adam_m!));
-  }, 180_000);
+      const a = await loadCheckpoint(runPaths.latest(straight));
+      const b = await loadCheckpoint(runPaths.latest(killed));
+      expect(a.loraWeights!.length).toBe(b.loraWeights!.length);
+      let maxDiff = 0;
+      a.loraWeights!.forEach((x, i) => (maxDiff = Math.max(maxDiff, Math.abs(x - b.loraWeights![i]!))));
+      expect(maxDiff).toBeLessThanOrEqual(1e-6);
+      expect(Array.from(a.extra.adam_m!)).toEqual(Array.from(b.extra.adam_m!));
+      expect(Array.from(a.extra[LORA_EMA_TENSOR]!)).toEqual(Array.from(b.extra[LORA_EMA_TENSOR]!)); // what eval samples
+    }, 180_000);
+  }
 });

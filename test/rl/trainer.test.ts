@@ -47,6 +47,8 @@ async function run(algo: string, epochs: number, extra: Record<string, unknown> 
   expect(result.status).toBe("completed");
   const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as EpochMetrics);
   expect(lines.map((l) => l.epoch)).toEqual(Array.from({ length: epochs }, (_, i) => i));
+  expect(lines.every((l) => l.reward_recipe === config.reward.recipe)).toBe(true); // recorded per epoch…
+  expect((JSON.parse(readFileSync(join(out, "config.json"), "utf8")) as { config: { reward: { recipe: string } } }).config.reward.recipe).toBe(config.reward.recipe); // …and in config.json
   return metrics;
 }
 
@@ -108,6 +110,7 @@ describe("bad input: one line, exit 2, nothing written", () => {
     ["unknown algorithm", ["--algo", "ppo"], /unknown algorithm "ppo"/],
     ["unknown preset", ["--algo", "naspo", "--preset", "huge"], /unknown preset "huge"/],
     ["group size below 2", ["--algo", "naspo", "--group-size", "1"], /groupSize: must be at least 2/],
+    ["unknown reward recipe", ["--algo", "naspo", "--reward-recipe", "mean"], /^--reward-recipe "mean": expected standardized or raw-sum$/],
   ];
   for (const [what, args, re] of cases) {
     it(what, async () => {

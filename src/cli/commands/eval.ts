@@ -54,7 +54,7 @@ export function registerEval(program: Command): void {
     .command("eval")
     .description("generate one image per record of a split and write an eval folder: judge DP/PF, ground truth (synthetic data), CLIP-I/DINO-I/CLIP-T, each with mean and bootstrap 95% CI")
     .option("--ckpt <dir>", "model checkpoint folder")
-    .option("--weights <which>", "which base weights of --ckpt: ema (when it is an SFT checkpoint with an EMA, as `train --init` starts from) or base", "ema")
+    .option("--weights <which>", "which weights of --ckpt: ema (the EMA it keeps: an SFT checkpoint's EMA, as `train --init` starts from, or an RL run's eval EMA of its LoRA; the same rule for every method) or base (the trained weights)", "ema")
     .option("--editor <kind>", "checkpoint | copy-reference | oracle-target (the last two need no --ckpt)", "checkpoint")
     .requiredOption("--data <dir>", "dataset folder (DESIGN §7)")
     .option("--split <split>", SPLIT_HELP, "test")

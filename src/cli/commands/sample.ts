@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { readImage, writePng } from "../../data/index.js";
 import { sampleOde, timeGrid, type OdeSolver } from "../../flow/index.js";
-import { buildModel, imagesToTokens, loadCheckpoint, tokenize, tokensToImages, type LoadedCheckpoint } from "../../model/index.js";
+import { buildModel, chooseWeights, imagesToTokens, loadCheckpoint, tokenize, tokensToImages, type LoadedCheckpoint } from "../../model/index.js";
 import { UserError } from "../../runtime/errors.js";
 import { initJax, jax, np, type JaxArray } from "../../runtime/jax.js";
 import { Rng } from "../../runtime/rng.js";
@@ -53,10 +53,10 @@ export async function editOne(
   const model = buildModel(c, ckpt.lora);
   const N = model.tokensPerImage;
   const P = model.tokenDim;
-  const weights = o.weights === "ema" ? ckpt.extra["ema"] : ckpt.base;
-  if (!weights) throw new UserError("--weights ema: the checkpoint holds no EMA weights (trained with --no-ema?)", 2);
-  const base = np.array(weights, { shape: [model.baseSize] });
-  const lora = ckpt.lora && ckpt.loraWeights ? np.array(ckpt.loraWeights, { shape: [model.loraSize] }) : null;
+  const chosen = chooseWeights(ckpt, o.weights === "ema" ? "ema" : "base"); // an SFT EMA or an RL run's eval EMA of its LoRA, as eval
+  if (o.weights === "ema" && chosen.ema === null) throw new UserError("--weights ema: the checkpoint holds no EMA weights (trained with --no-ema?)", 2);
+  const base = np.array(chosen.base, { shape: [model.baseSize] });
+  const lora = ckpt.lora && chosen.loraWeights ? np.array(chosen.loraWeights, { shape: [model.loraSize] }) : null;
   const ref = np.array(imagesToTokens(refPixels, 1, c), { shape: [1, N, P] });
   const text = np.array(tokenize(instruction, c), { shape: [1, c.textMaxWords], dtype: np.int32 });
   const program = jax.jit((b: JaxArray, xt: JaxArray, t: JaxArray, r: JaxArray, w: JaxArray, ...l: JaxArray[]) =>

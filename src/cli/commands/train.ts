@@ -12,7 +12,7 @@ import { chooseBaseWeights, loadCheckpoint, tokenDim, tokensPerImage } from "../
 import { UserError } from "../../runtime/errors.js";
 import { checkFitsInMemory } from "../../runtime/memory-bound.js";
 import { holdRunLock } from "../../runtime/run-lock.js";
-import { parseRewardVariant } from "../../reward/index.js";
+import { AGGREGATION_RECIPES, parseRewardVariant } from "../../reward/index.js";
 import { buildReward, checkRewardSources } from "../../eval/reward-factory.js";
 import { algorithmNames } from "../../rl/algorithms.js";
 import { TRAIN_PRESETS, defaultTrainPreset, inspectTrainRun, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
@@ -34,6 +34,7 @@ interface TrainCliOptions extends JudgeFlags {
   groupSize?: string;
   groupsPerEpoch?: string;
   reward?: string;
+  rewardRecipe?: string;
   clipModel?: string;
   dinoModel?: string;
   initWeights: string;
@@ -56,12 +57,16 @@ export function registerTrain(program: Command): void {
     .option("--group-size <g>", "G: images per group (at least 2)")
     .option("--groups-per-epoch <n>", "groups sampled per epoch")
     .option("--reward <variant>", "reward: ours | dual-pd | clip-t | clip-i | dino-i | directional")
+    .option("--reward-recipe <recipe>", "how DP and PF are combined, the same for every algorithm: standardized (Eq. 12–13, the default) or raw-sum (the ablation arm)")
     .option("--init-weights <which>", "which weights of --init: ema (when the checkpoint has an EMA) or base", "ema")
     .option("--no-progress", "no progress bar (it is only drawn on a TTY anyway)");
   addJudgeOptions(cmd).action(async (o: TrainCliOptions) => {
     // ---- validate everything before writing anything
     const file = o.config ? readConfigFile(o.config) : null;
     if (o.reward !== undefined) parseRewardVariant(o.reward);
+    if (o.rewardRecipe !== undefined && !(AGGREGATION_RECIPES as readonly string[]).includes(o.rewardRecipe)) {
+      throw new UserError(`--reward-recipe ${JSON.stringify(o.rewardRecipe)}: expected ${AGGREGATION_RECIPES.join(" or ")}`, 2);
+    }
     const epochs = optionalInt("--epochs", o.epochs, 1);
     const seed = optionalInt("--seed", o.seed, 0);
     const groupSize = optionalInt("--group-size", o.groupSize, 0);
@@ -73,6 +78,7 @@ export function registerTrain(program: Command): void {
       ...(groupSize !== undefined ? { groupSize } : {}),
       ...(groupsPerEpoch !== undefined ? { groupsPerEpoch } : {}),
       ...(o.reward !== undefined ? { reward: o.reward } : {}),
+      ...(o.rewardRecipe !== undefined ? { rewardRecipe: o.rewardRecipe } : {}),
     });
     const initWeights = baseWeightChoice("--init-weights", o.initWeights);
     const out = resolve(o.out);

@@ -18,6 +18,7 @@ import { z } from "zod";
 import { UserError } from "../../runtime/errors.js";
 import { firstIssue } from "../../runtime/zod-error.js";
 import { LoraConfigSchema } from "../../model/lora.js";
+import { AGGREGATION_RECIPES } from "../../reward/aggregate.js";
 import { algorithmNames, resolveAlgorithm } from "../algorithms.js";
 import type { ResolvedAlgorithm } from "../recipe.js";
 
@@ -80,6 +81,12 @@ export const TrainConfigSchema = z.strictObject({
     variant: z.enum(["ours", "dual-pd", "clip-t", "clip-i", "dino-i", "directional"]),
     /** w_dp of Eq. 13 (w_pf = 1 − w_dp). */
     wDp: z.number().min(0).max(1),
+    /**
+     * How the objectives are combined, the same for every algorithm (DESIGN §4, paper §4.1): Eq. 12–13
+     * within-group standardisation ("standardized", every preset's default) or the weighted raw sum
+     * with group mean and global std ("raw-sum", the baselines' own recipe, an ablation arm).
+     */
+    recipe: z.enum(AGGREGATION_RECIPES),
   }),
   evalEma: z.strictObject({ cap: z.number().min(0).max(1), interval: posInt }),
   /** Checkpoint every this many epochs (the last epoch always). */
@@ -108,7 +115,7 @@ const CPU: Omit<TrainConfig, "algorithm" | "algo"> = {
   stepsPerEpoch: 2,
   microBatch: 32,
   rolloutBatch: 32,
-  reward: { variant: "ours", wDp: 0.5 },
+  reward: { variant: "ours", wDp: 0.5, recipe: "standardized" },
   evalEma: { cap: 0.9, interval: 1 },
   checkpointEvery: 2,
   keepCheckpoints: 2,
@@ -130,7 +137,7 @@ const PRESETS: Record<TrainPreset, Omit<TrainConfig, "algorithm" | "algo">> = {
     stepsPerEpoch: 1,
     microBatch: 32,
     rolloutBatch: 64,
-    reward: { variant: "ours", wDp: 0.5 },
+    reward: { variant: "ours", wDp: 0.5, recipe: "standardized" },
     evalEma: { cap: 0.9, interval: 1 },
     checkpointEvery: 5,
     keepCheckpoints: 2,
@@ -161,7 +168,7 @@ const PRESETS: Record<TrainPreset, Omit<TrainConfig, "algorithm" | "algo">> = {
     stepsPerEpoch: 1,
     microBatch: 16,
     rolloutBatch: 16,
-    reward: { variant: "ours", wDp: 0.5 },
+    reward: { variant: "ours", wDp: 0.5, recipe: "standardized" },
     evalEma: { cap: 0.9, interval: 1 },
     checkpointEvery: 1,
     keepCheckpoints: 2,
@@ -187,6 +194,7 @@ export interface TrainOverrides {
   groupSize?: number;
   groupsPerEpoch?: number;
   reward?: string;
+  rewardRecipe?: string;
 }
 
 type Plain = Record<string, unknown>;
@@ -232,7 +240,9 @@ export function resolveTrainConfig(algorithm: string, preset: string, file: Plai
   if (flags.seed !== undefined) flagPart.seed = flags.seed;
   if (flags.groupSize !== undefined) flagPart.groupSize = flags.groupSize;
   if (flags.groupsPerEpoch !== undefined) flagPart.groupsPerEpoch = flags.groupsPerEpoch;
-  if (flags.reward !== undefined) flagPart.reward = { variant: flags.reward };
+  if (flags.reward !== undefined || flags.rewardRecipe !== undefined) {
+    flagPart.reward = { ...(flags.reward !== undefined ? { variant: flags.reward } : {}), ...(flags.rewardRecipe !== undefined ? { recipe: flags.rewardRecipe } : {}) };
+  }
   merged = merge(merged, flagPart);
   const parsed = TrainConfigSchema.safeParse(merged);
   if (!parsed.success) {

@@ -1,9 +1,11 @@
 /**
  * The metrics.jsonl line of one RL epoch (scratch/FORMATS.md), plus a few extra keys the format allows
  * readers to ignore: nan_steps (optimizer steps skipped for a NaN loss so far), dropped_groups,
- * banned_groups (excluded by the recipe's group filter), sigma_quantiles (σ(Δ) when the loss reports it) and the algorithm's own diagnostics (`extra`).
+ * banned_groups (excluded by the recipe's group filter), reward_recipe (the run's `reward.recipe`),
+ * sigma_quantiles (the σ of Eq. 15 the loss used, when it reports one: σ(Δ), σ(Δ̃) or ½) and the algorithm's own diagnostics (`extra`).
  */
 import { groupMembers, meanStd } from "../../runtime/group-stats.js";
+import type { AggregationRecipe } from "../../reward/aggregate.js";
 import type { EpochSignal } from "./signal.js";
 
 export interface StepStats {
@@ -21,6 +23,8 @@ export interface EpochMetrics {
   step: number;
   time_s: number;
   reward: { dp_mean: number | null; pf_mean: number | null; s_mean: number | null };
+  /** How DP and PF were combined this epoch (the run's `reward.recipe`, the same for every algorithm). */
+  reward_recipe: AggregationRecipe;
   dp_std_in_group: number | null;
   pf_std_in_group: number | null;
   nan_count: number;
@@ -77,6 +81,7 @@ export function epochMetrics(a: {
   steps: readonly StepStats[];
   seconds: { rollout: number; judge: number; update: number };
   wDp: number;
+  rewardRecipe: AggregationRecipe;
   bannedGroups: number;
   nanSteps: number;
 }): EpochMetrics {
@@ -93,6 +98,7 @@ export function epochMetrics(a: {
     step: a.step,
     time_s: round(a.timeS),
     reward: { dp_mean: mean(a.dp), pf_mean: mean(a.pf), s_mean: mean(a.signal.raw) },
+    reward_recipe: a.rewardRecipe,
     dp_std_in_group: stdInGroup(a.dp, a.groupKeys),
     pf_std_in_group: stdInGroup(a.pf, a.groupKeys),
     nan_count: a.signal.nanCount,

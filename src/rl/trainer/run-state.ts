@@ -1,13 +1,14 @@
 /**
  * Everything a resumed run needs to continue bit for bit, as a checkpoint (src/model/checkpoint.ts):
  * the SFT base (model.safetensors), θ (lora.safetensors, the raw trainable weights, never the EMA),
- * and in extra.safetensors the Adam moments, the old policy, the eval EMA and the reference LoRA
+ * and in extra.safetensors the Adam moments, the old policy, the eval EMA (`eval_ema`, what `eval`
+ * samples by default: model/checkpoint.ts chooseWeights) and the reference LoRA
  * (when it is not the cold start); state.json holds epoch, step, RNG state, EMA/ban states and counters.
  */
 import { z } from "zod";
 import { UserError } from "../../runtime/errors.js";
 import type { RngState } from "../../runtime/rng.js";
-import { loadCheckpoint, saveCheckpoint, type LoraConfig, type ModelConfig } from "../../model/index.js";
+import { LORA_EMA_TENSOR, loadCheckpoint, saveCheckpoint, type LoraConfig, type ModelConfig } from "../../model/index.js";
 import { EvalEma, OldPolicy } from "../ema.js";
 import type { GroupFilter, GroupFilterFactory } from "../recipe.js";
 import { firstDifference } from "../../runtime/run-folder.js";
@@ -49,7 +50,7 @@ const StateFileSchema = z.strictObject({
 });
 
 export async function saveRunState(dir: string, model: { config: ModelConfig; lora: LoraConfig; base: Float32Array }, config: TrainConfig, s: RunState): Promise<void> {
-  const extra: Record<string, Float32Array> = { adam_m: s.m, adam_v: s.v, old_policy: s.old.vector, eval_ema: s.ema.vector };
+  const extra: Record<string, Float32Array> = { adam_m: s.m, adam_v: s.v, old_policy: s.old.vector, [LORA_EMA_TENSOR]: s.ema.vector };
   if (s.refLora) extra.ref_lora = s.refLora;
   const state: z.infer<typeof StateFileSchema> = {
     kind: "portraitrl-train-state",
@@ -91,7 +92,7 @@ export async function loadRunState(dir: string, modelConfig: ModelConfig, config
       m: Float32Array.from(need("adam_m")),
       v: Float32Array.from(need("adam_v")),
       old: OldPolicy.restore(st.oldPolicy, need("old_policy")),
-      ema: EvalEma.restore(st.evalEma, need("eval_ema")),
+      ema: EvalEma.restore(st.evalEma, need(LORA_EMA_TENSOR)),
       refLora: st.hasRefLora ? Float32Array.from(need("ref_lora")) : null,
       ban: st.ban === null || !groupFilter ? null : groupFilter.restore(st.ban),
       rng: { s: [...st.rng.s], spare: st.rng.spare },

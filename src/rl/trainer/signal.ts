@@ -1,8 +1,9 @@
 /**
  * From the judge's scores of one epoch to what the algorithm trains on (DESIGN §2 "advantage"), in
  * three visible steps:
- *   combine: the objectives by the reward recipe (Eq. 12–13 "standardized", or the weighted "raw-sum"
- *            with group mean / global std; src/reward aggregate.ts); NaN scores are masked;
+ *   combine: the objectives by the run's reward recipe, the same for every algorithm (`reward.recipe`:
+ *            Eq. 12–13 "standardized" by default, or the weighted "raw-sum" with group mean / global
+ *            std, the ablation arm; src/reward aggregate.ts); NaN scores are masked;
  *   signal:  the algorithm's per-sample loss input from the combined rewards (advantages.ts);
  *   filter:  the algorithm's group filter, if any, masks this epoch's groups (and records exclusions).
  * Groups are keyed by sample id.
@@ -26,16 +27,16 @@ export interface EpochSignal {
   droppedGroups: number;
 }
 
-/**
- * The reward recipe of this run: the algorithm's own (`rewardRecipe` of its recipe). The one place a
- * run-wide switch (the same mechanism for every method) would choose it.
- */
-export function rewardRecipeOf(algorithm: ResolvedAlgorithm): AggregationRecipe {
-  return algorithm.rewardRecipe;
+/** The run's reward mechanism (train config `reward`): the same for every algorithm (DESIGN §4). */
+export interface RewardMechanism {
+  /** Eq. 12–13 "standardized" (default) or the weighted "raw-sum" (the ablation arm). */
+  recipe: AggregationRecipe;
+  /** w_dp of Eq. 13. */
+  wDp: number;
 }
 
-export function epochSignal(algorithm: ResolvedAlgorithm, dp: readonly number[], pf: readonly number[], groups: readonly string[], wDp: number, filter: GroupFilter | null): EpochSignal {
-  const combined = aggregateRewards(dp, pf, groups, { wDp, recipe: rewardRecipeOf(algorithm) }); // Eq. 12–13 or the raw sum
+export function epochSignal(algorithm: ResolvedAlgorithm, dp: readonly number[], pf: readonly number[], groups: readonly string[], reward: RewardMechanism, filter: GroupFilter | null): EpochSignal {
+  const combined = aggregateRewards(dp, pf, groups, { wDp: reward.wDp, recipe: reward.recipe }); // Eq. 12–13 or the raw sum
   const s = algorithm.signal(combined, groups);
   let { mask, pairs } = s;
   if (filter) {

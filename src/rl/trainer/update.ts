@@ -77,7 +77,7 @@ export async function updateEpoch(c: UpdateInput): Promise<StepStats[]> {
     if (rollout.kind === "sde") {
       for (const u of chunk) {
         const recorded = samples[u]!.steps ?? [];
-        for (const st of recorded.slice(0, rollout.trainedSteps(recorded.length, fraction))) rows.push({ unit: u, t: st.t, step: st });
+        for (const j of rollout.trainedSteps(recorded.length, fraction, c.rng)) rows.push({ unit: u, t: recorded[j]!.t, step: recorded[j]! });
       }
     } else {
       for (let j = 0; j < plan.K; j++) for (const u of chunk) rows.push({ unit: u, t: plan.times(u)[j]!, j });
