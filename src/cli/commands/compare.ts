@@ -254,6 +254,7 @@ export function registerCompare(program: Command): void {
     const color = process.stdout.isTTY;
     process.stdout.write(`\n${tableToTerminal(results.table1, { color })}`);
     if (results.table3) process.stdout.write(`\n${tableToTerminal(results.table3, { color })}`);
+    if (results.pairedMarkdown !== "") process.stdout.write(`\n${results.pairedMarkdown}`);
     const ran = Object.values(manifest.cells).filter((c) => !c.skipped).length;
     process.stdout.write(`\n${cells.length} cells (${ran} run, ${cells.length - ran} already done); tables: ${join(out, "table.md")}\n`);
   });
