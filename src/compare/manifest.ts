@@ -50,6 +50,8 @@ export interface CompareManifest extends CompareSettings {
   rewards: string[];
   /** True when Table 3's `ours` row is the naspo method's cells (not trained twice). */
   ours_is_naspo: boolean;
+  /** The ablation arms by row folder: algorithm, override file and the hashes of it and of the merged config (src/compare/arms.ts). */
+  arms?: Record<string, { algo: string; override: string; override_sha256: string; config_sha256: string }>;
   command: string[];
   versions: Record<string, string>;
   created_at: string;

@@ -1,0 +1,71 @@
+/**
+ * What `compare` and `sweep` share on the command line: the CLI entry their child processes run, the
+ * judge flags they forward, folder flags, file hashes, and running their cells under Ctrl-C (the first
+ * one lets the running cells checkpoint and stop; no new cell starts).
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, extname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command } from "commander";
+import type { CliRunner } from "../compare/child.js";
+import type { Cell } from "../compare/plan.js";
+import { runCells, type CellOutcome } from "../compare/run-cells.js";
+import { UserError } from "../runtime/errors.js";
+import { addJudgeOptions } from "./commands/judge.js";
+import { interruptible } from "./interrupt.js";
+
+const SELF = fileURLToPath(import.meta.url);
+
+/** The CLI entry beside this file (main.js when built, main.ts under tsx), run with this process's loader flags. */
+export function cliRunner(jobs: number): CliRunner {
+  return { nodeArgs: [...process.execArgv.filter((a) => !a.startsWith("--inspect")), join(dirname(SELF), `main${extname(SELF)}`)], prefix: jobs > 1 };
+}
+
+/** A folder flag: absolute path, or one line (exit 2) when it is not a folder; null when not given. */
+export function folderFlag(flag: string, path: string | undefined): string | null {
+  if (path === undefined) return null;
+  if (!existsSync(path) || !statSync(path).isDirectory()) throw new UserError(`${flag} ${path}: no such folder`, 2);
+  return resolve(path);
+}
+
+/** The judge flags given on the command line, to forward to every train and eval unchanged (the embedder folders go to eval only, resolved). */
+export function judgeArgs(cmd: Command): string[] {
+  const out: string[] = [];
+  for (const opt of addJudgeOptions(new Command()).options) {
+    const key = opt.attributeName();
+    if (key === "clipModel" || key === "dinoModel" || cmd.getOptionValueSource(key) !== "cli") continue;
+    const v: unknown = cmd.getOptionValue(key);
+    if (opt.negate) {
+      if (v === false) out.push(opt.long!);
+    } else if (v === true) out.push(opt.long!);
+    else if (Array.isArray(v)) for (const x of v) out.push(opt.long!, String(x));
+    else if (typeof v === "string") out.push(opt.long!, v);
+  }
+  return out;
+}
+
+export const sha256Text = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex");
+export const sha256File = (path: string): string => sha256Text(readFileSync(path));
+
+/**
+ * Run the cells (src/compare/run-cells.ts) until done or interrupted; `flush` waits for the manifest
+ * writes. Interrupted: one line, exit 130, after the running cells stopped.
+ */
+export async function runCellsInterruptibly(
+  what: string,
+  cells: readonly Cell[],
+  jobs: number,
+  record: (c: Cell, outcome: CellOutcome) => Promise<void>,
+  flush: () => Promise<void>,
+): Promise<void> {
+  const interrupted = await interruptible("no new cell starts; the running ones checkpoint and stop", async (stopping) => {
+    try {
+      await runCells(cells, jobs, cliRunner(jobs), stopping, record);
+    } finally {
+      await flush();
+    }
+    return stopping();
+  });
+  if (interrupted) throw new UserError(`interrupted; run the same ${what} again to continue`, 130);
+}
