@@ -9,10 +9,14 @@ import { dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import type { CliRunner } from "../compare/child.js";
-import type { Cell } from "../compare/plan.js";
+import type { CompareSettings } from "../compare/manifest.js";
+import type { Cell, CellCommon } from "../compare/plan.js";
 import { runCells, type CellOutcome } from "../compare/run-cells.js";
 import { UserError } from "../runtime/errors.js";
-import { addJudgeOptions } from "./commands/judge.js";
+import { checkJudgeConfig } from "../reward/index.js";
+import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./commands/judge.js";
+import { resolveInitCheckpoint } from "./init-checkpoint.js";
+import { optionalInt, requiredInt } from "./int-flag.js";
 import { interruptible } from "./interrupt.js";
 
 const SELF = fileURLToPath(import.meta.url);
@@ -43,6 +47,45 @@ export function judgeArgs(cmd: Command): string[] {
     else if (typeof v === "string") out.push(opt.long!, v);
   }
   return out;
+}
+
+/** The flags `compare` and `sweep` share. */
+export interface CellCommandFlags extends JudgeFlags {
+  data: string;
+  init: string;
+  out: string;
+  preset: string;
+  epochs?: string;
+  configs?: string;
+  samples?: string;
+  jobs: string;
+  progress: boolean;
+}
+
+/** The shared flags, validated (one line, exit 2, before anything is written): what every cell shares, and the settings a folder records. */
+export function readCellFlags(o: CellCommandFlags, cmd: Command) {
+  const epochs = optionalInt("--epochs", o.epochs, 1) ?? null;
+  const samples = optionalInt("--samples", o.samples, 1) ?? null;
+  const jobs = requiredInt("--jobs", o.jobs, 1);
+  const data = folderFlag("--data", o.data)!;
+  const init = resolveInitCheckpoint("--init", folderFlag("--init", o.init)!).dir;
+  if (!existsSync(join(init, "config.json"))) throw new UserError(`--init ${init}: not a checkpoint folder (no config.json)`, 2);
+  const configs = folderFlag("--configs", o.configs);
+  const clip = folderFlag("--clip-model", o.clipModel);
+  const dino = folderFlag("--dino-model", o.dinoModel);
+  const out = resolve(o.out);
+  const judgeCfg = judgeConfigFrom(o, join(out, "judge-cache.jsonl"));
+  if (judgeCfg.urls.length > 0) checkJudgeConfig(judgeCfg, true, data);
+  const common: CellCommon = {
+    data, init, preset: o.preset, epochs, samples,
+    judgeArgs: judgeArgs(cmd),
+    embedderArgs: [...(clip ? ["--clip-model", clip] : []), ...(dino ? ["--dino-model", dino] : [])],
+    progress: o.progress,
+  };
+  const judge: CompareSettings["judge"] = {
+    name: judgeCfg.urls.length > 0 ? "openai" : "synthetic", model: judgeCfg.model ?? null, levels: judgeCfg.levels ?? [], prompts: judgeCfg.promptDir ? resolve(judgeCfg.promptDir) : null,
+  };
+  return { common, out, configs, jobs, judge, embedders: { clip, dino } };
 }
 
 export const sha256Text = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex");

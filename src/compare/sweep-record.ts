@@ -7,33 +7,24 @@
  * hash, folders, wall time, validation metrics, criterion value), `chosen` the trial picked per algorithm
  * and the sha256 of the `<algo>.yaml` written for it.
  */
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { METRIC_NAMES, metricOf, type EvalJson, type MetricName } from "../eval/format.js";
 import { TABLE_COLUMNS } from "../eval/tables.js";
 import { UserError } from "../runtime/errors.js";
 import { firstDifference } from "../runtime/run-folder.js";
+import { readRecord, type CompareSettings } from "./manifest.js";
 import type { Knobs, SweepGrid } from "./sweep-grid.js";
 
 export const SWEEP_KIND = "portraitrl-sweep";
 
-export interface SweepSettings {
-  data: string;
-  init: string;
-  init_sha256: string;
-  preset: string;
-  epochs: number | null;
-  samples: number | null;
+/** A compare's settings (`configs`: sha256 of CONFIGS/<algo>.yaml, under each trial's knobs) and the sweep's own. */
+export interface SweepSettings extends CompareSettings {
   /** Training and eval seed of every trial. */
   seed: number;
   trials: number;
   /** Seed of the subset drawn from a grid larger than `trials`. */
   grid_seed: number;
   grid: SweepGrid;
-  judge: unknown;
-  embedders: unknown;
-  /** sha256 of CONFIGS/<algo>.yaml under each trial's knobs, null without one. */
-  configs: Record<string, string | null>;
 }
 
 export interface TrialRecord {
@@ -91,26 +82,8 @@ const recordSchema = z.looseObject({
 });
 
 /** The existing sweep.json, validated (exit 1 when corrupted; never overwritten then), or undefined. */
-export async function readSweepRecord(path: string): Promise<SweepRecord | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new UserError(`${path}: unreadable (${(err as Error).message}); not overwriting it`, 1);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${path}: corrupted, not valid JSON (${(err as Error).message}); not overwriting it: repair or remove it`, 1);
-  }
-  const parsed = recordSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UserError(`${path}: corrupted, field ${issue.path.join(".") || "(root)"}: ${issue.message}; not overwriting it: repair or remove it`, 1);
-  }
-  return parsed.data as unknown as SweepRecord;
+export function readSweepRecord(path: string): Promise<SweepRecord | undefined> {
+  return readRecord<SweepRecord>(path, recordSchema);
 }
 
 /** Throws (exit 2) when the folder's sweep has other settings than this command. */

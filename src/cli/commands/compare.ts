@@ -12,7 +12,7 @@
  */
 import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Command } from "commander";
 import { configYaml, overlayConfig, parseArm, type Arm } from "../../compare/arms.js";
 import { checkContinuation, checkResultsFile, readManifest, COMPARE_KIND, type CompareManifest, type CompareSettings } from "../../compare/manifest.js";
@@ -25,28 +25,18 @@ import { writeFileAtomic } from "../../runtime/atomic.js";
 import { UserError } from "../../runtime/errors.js";
 import { removeLeftovers } from "../../runtime/run-folder-create.js";
 import { holdRunLock } from "../../runtime/run-lock.js";
-import { checkJudgeConfig, REWARD_VARIANTS } from "../../reward/index.js";
+import { REWARD_VARIANTS } from "../../reward/index.js";
 import { algorithmNames } from "../../rl/algorithms.js";
 import { readConfigFile, resolveTrainConfig, TRAIN_PRESETS } from "../../rl/trainer/index.js";
 import { versions } from "../../runtime/run-folder.js";
-import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
-import { folderFlag, judgeArgs, runCellsInterruptibly, sha256File, sha256Text } from "../cell-commands.js";
-import { optionalInt, requiredInt } from "../int-flag.js";
-import { resolveInitCheckpoint } from "../init-checkpoint.js";
+import { addJudgeOptions } from "./judge.js";
+import { readCellFlags, runCellsInterruptibly, sha256File, sha256Text, type CellCommandFlags } from "../cell-commands.js";
+import { requiredInt } from "../int-flag.js";
 
-interface CompareCliOptions extends JudgeFlags {
-  data: string;
-  init: string;
-  out: string;
+interface CompareCliOptions extends CellCommandFlags {
   algos: string;
   seeds: string;
   rewards?: string;
-  preset: string;
-  epochs?: string;
-  configs?: string;
-  samples?: string;
-  jobs: string;
-  progress: boolean;
 }
 
 const METHODS = ["sft", ...algorithmNames()];
@@ -161,18 +151,8 @@ export function registerCompare(program: Command): void {
     const rewards = rewardEntries.map((e) => e.name);
     const nSeeds = requiredInt("--seeds", o.seeds, 1);
     const seeds = Array.from({ length: nSeeds }, (_, k) => k);
-    const epochs = optionalInt("--epochs", o.epochs, 1) ?? null;
-    const samples = optionalInt("--samples", o.samples, 1) ?? null;
-    const jobs = requiredInt("--jobs", o.jobs, 1);
-    const data = folderFlag("--data", o.data)!;
-    const init = resolveInitCheckpoint("--init", folderFlag("--init", o.init)!).dir;
-    if (!existsSync(join(init, "config.json"))) throw new UserError(`--init ${init}: not a checkpoint folder (no config.json)`, 2);
-    const configs = folderFlag("--configs", o.configs);
-    const clip = folderFlag("--clip-model", o.clipModel);
-    const dino = folderFlag("--dino-model", o.dinoModel);
-    const out = resolve(o.out);
-    const judgeCfg = judgeConfigFrom(o, join(out, "judge-cache.jsonl"));
-    if (judgeCfg.urls.length > 0) checkJudgeConfig(judgeCfg, true, data);
+    const { common, out, configs, jobs, judge, embedders } = readCellFlags(o, self);
+    const { data, init, epochs, samples } = common;
     const training = await checkTraining(o, methodEntries, rewardEntries, configs, epochs, init, out);
 
     await holdRunLock(out, "--out");
@@ -182,14 +162,7 @@ export function registerCompare(program: Command): void {
     await checkResultsFile(resultsPath);
     if (!old && existsSync(out) && (await readdir(out)).length > 0) throw new UserError(`--out ${out}: exists, is not empty and has no compare.json (not a compare folder)`, 2);
     const settings: CompareSettings = {
-      data,
-      init,
-      init_sha256: checkpointHash(init),
-      preset: o.preset,
-      epochs,
-      samples,
-      judge: { name: judgeCfg.urls.length > 0 ? "openai" : "synthetic", model: judgeCfg.model ?? null, levels: judgeCfg.levels ?? [], prompts: judgeCfg.promptDir ? resolve(judgeCfg.promptDir) : null },
-      embedders: { clip, dino },
+      data, init, init_sha256: checkpointHash(init), preset: o.preset, epochs, samples, judge, embedders,
       configs: { ...(old?.configs ?? {}), ...training.hashes },
     };
     if (old) checkContinuation(manifestPath, old, { ...settings, methods, seeds, rewards });
@@ -219,12 +192,7 @@ export function registerCompare(program: Command): void {
     await save();
 
     // ---- run the cells
-    const cells = planCells({
-      data, init, out, rows: training.rows, seeds, preset: o.preset, epochs, samples,
-      judgeArgs: judgeArgs(self),
-      embedderArgs: [...(clip ? ["--clip-model", clip] : []), ...(dino ? ["--dino-model", dino] : [])],
-      progress: o.progress,
-    });
+    const cells = planCells({ ...common, out, rows: training.rows, seeds });
     for (const path of [manifestPath, resultsPath, join(out, "table.md"), ...cells.map((c) => c.evalDir)]) await removeLeftovers(path);
     for (const f of Object.values(training.armFiles)) await writeFileAtomic(f.path, f.text);
     await runCellsInterruptibly("compare", cells, jobs, async (c, outcome) => {

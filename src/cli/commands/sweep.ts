@@ -16,7 +16,7 @@ import { readdir, rm } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { Command } from "commander";
 import { configYaml, overlayConfig } from "../../compare/arms.js";
-import { trainEvalCell, type Cell, type CellCommon } from "../../compare/plan.js";
+import { trainEvalCell, type Cell } from "../../compare/plan.js";
 import { gridPoints, knobsToConfig, readGrid, selectTrials, trialCount, type Knobs } from "../../compare/sweep-grid.js";
 import {
   bestTrial, checkSweepContinuation, criterionOf, readSweepRecord, valMeans, CRITERIA, SWEEP_KIND,
@@ -31,29 +31,18 @@ import { UserError } from "../../runtime/errors.js";
 import { removeLeftovers } from "../../runtime/run-folder-create.js";
 import { holdRunLock } from "../../runtime/run-lock.js";
 import { versions } from "../../runtime/run-folder.js";
-import { checkJudgeConfig } from "../../reward/index.js";
 import { algorithmNames } from "../../rl/algorithms.js";
 import { readConfigFile, resolveTrainConfig, TRAIN_PRESETS } from "../../rl/trainer/index.js";
-import { folderFlag, judgeArgs, runCellsInterruptibly, sha256File, sha256Text } from "../cell-commands.js";
+import { readCellFlags, runCellsInterruptibly, sha256File, sha256Text, type CellCommandFlags } from "../cell-commands.js";
 import { optionalInt, requiredInt } from "../int-flag.js";
-import { resolveInitCheckpoint } from "../init-checkpoint.js";
-import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
+import { addJudgeOptions } from "./judge.js";
 
-interface SweepCliOptions extends JudgeFlags {
-  data: string;
-  init: string;
+interface SweepCliOptions extends CellCommandFlags {
   grid: string;
-  out: string;
   trials?: string;
   gridSeed: string;
   seed: string;
-  preset: string;
-  epochs?: string;
-  configs?: string;
-  samples?: string;
   criterion: string;
-  jobs: string;
-  progress: boolean;
 }
 
 /** One trial before it runs: its cell and the config file it trains with. */
@@ -94,29 +83,13 @@ export function registerSweep(program: Command): void {
     const trialsFlag = optionalInt("--trials", o.trials, 1);
     const gridSeed = requiredInt("--grid-seed", o.gridSeed, 0);
     const seed = requiredInt("--seed", o.seed, 0);
-    const epochs = optionalInt("--epochs", o.epochs, 1) ?? null;
-    const samples = optionalInt("--samples", o.samples, 1) ?? null;
-    const jobs = requiredInt("--jobs", o.jobs, 1);
-    const data = folderFlag("--data", o.data)!;
+    const { common, out, configs, jobs, judge, embedders } = readCellFlags(o, self);
+    const { data, init, epochs, samples } = common;
     if ((await splitFile(data, "val")) === null) throw new UserError(`--data ${data}: no val.jsonl (the sweep chooses on the validation split; \`data synth\` writes one)`, 2);
-    const init = resolveInitCheckpoint("--init", folderFlag("--init", o.init)!).dir;
-    if (!existsSync(join(init, "config.json"))) throw new UserError(`--init ${init}: not a checkpoint folder (no config.json)`, 2);
-    const configs = folderFlag("--configs", o.configs);
-    const clip = folderFlag("--clip-model", o.clipModel);
-    const dino = folderFlag("--dino-model", o.dinoModel);
     const gridFile = resolve(o.grid);
     const grid = readGrid(gridFile, algorithmNames());
     const nTrials = trialCount(gridFile, grid, trialsFlag);
-    const out = resolve(o.out);
-    const judgeCfg = judgeConfigFrom(o, join(out, "judge-cache.jsonl"));
-    if (judgeCfg.urls.length > 0) checkJudgeConfig(judgeCfg, true, data);
 
-    const common: CellCommon = {
-      data, init, preset: o.preset, epochs, samples,
-      judgeArgs: judgeArgs(self),
-      embedderArgs: [...(clip ? ["--clip-model", clip] : []), ...(dino ? ["--dino-model", dino] : [])],
-      progress: o.progress,
-    };
     const baseHashes: Record<string, string | null> = {};
     const budgets = new Map<string, number>();
     const modelPresets = new Set<string>();
@@ -149,8 +122,7 @@ export function registerSweep(program: Command): void {
     if (!old && existsSync(out) && (await readdir(out)).length > 0) throw new UserError(`--out ${out}: exists, is not empty and has no sweep.json (not a sweep folder)`, 2);
     const settings: SweepSettings = {
       data, init, init_sha256: checkpointHash(init), preset: o.preset, epochs, samples, seed, trials: nTrials, grid_seed: gridSeed, grid,
-      judge: { name: judgeCfg.urls.length > 0 ? "openai" : "synthetic", model: judgeCfg.model ?? null, levels: judgeCfg.levels ?? [], prompts: judgeCfg.promptDir ? resolve(judgeCfg.promptDir) : null },
-      embedders: { clip, dino },
+      judge, embedders,
       configs: baseHashes,
     };
     if (old) checkSweepContinuation(recordPath, old.settings, JSON.parse(JSON.stringify(settings)) as SweepSettings);
