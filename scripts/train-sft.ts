@@ -1,29 +1,41 @@
 /**
  * `npm run train:sft`: reproduces the shipped cold-start checkpoint from its seed.
  *   1. the demo benchmark (`portraitrl data synth`, DEMO_BENCHMARK), unless already there;
- *   2. cold-start SFT of the DEMO_SFT preset (`portraitrl sft`; resumable);
- *   3. export config + base weights to checkpoints/sft-<preset> with checksums;
- *   4. evaluate it on the held-out test split and record commands, seconds and metrics in
- *      checkpoints/sft-<preset>.training.json.
- * Everything runs through the built CLI, so the commands recorded are the commands that ran.
+ *   2. cold-start SFT of the DEMO_SFT preset (`portraitrl sft`; resumable, so it may span sessions),
+ *      checkpointed every DEMO_SFT.ckptEvery steps, all kept;
+ *   3. each checkpoint evaluated on the VALIDATION split (`portraitrl eval --split val`, its EMA weights);
+ *      the stop step is the one with the lowest validation MSE to the exact target (ties: the earlier);
+ *   4. that checkpoint's EMA weights exported to checkpoints/sft-<preset> with checksums;
+ *   5. the shipped checkpoint evaluated once on the test split, and commands, seconds, the validation
+ *      curve and the test metrics recorded in checkpoints/sft-<preset>.training.json.
+ * Everything runs through the built CLI, so the commands recorded are the commands that ran. A batch of
+ * step k depends only on (seed, k) and the learning rate is constant after warm-up, so the weights at a
+ * step do not depend on how far the run goes or where it was interrupted.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { loadCheckpoint } from "../src/model/index.js";
+import { chooseBaseWeights, loadCheckpoint } from "../src/model/index.js";
 import { writeFileAtomic } from "../src/runtime/atomic.js";
+import { runPaths } from "../src/runtime/run-folder.js";
 import { UserError } from "../src/runtime/errors.js";
 import { exportCheckpoint } from "../src/demo/shipped.js";
-import { benchmarkIsThere } from "../src/demo/steps.js";
-import { DEMO_BENCHMARK, DEMO_SFT, PACKAGE_ROOT, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS } from "../src/demo/settings.js";
+import { benchmarkIsThere, evalIsCurrent } from "../src/demo/steps.js";
+import { DEMO_BENCHMARK, DEMO_SFT, PACKAGE_ROOT, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS, sftDefectsFlag } from "../src/demo/settings.js";
 
 const cli = join(PACKAGE_ROOT, "dist", "cli", "main.js");
-const data = join(PACKAGE_ROOT, "runs", "benchmark");
+const b = DEMO_BENCHMARK;
+const data = join(PACKAGE_ROOT, "runs", `benchmark-${b.size}`);
 const run = join(PACKAGE_ROOT, "runs", `sft-${DEMO_SFT.preset}`);
-const evalDir = join(PACKAGE_ROOT, "runs", `sft-${DEMO_SFT.preset}-eval`);
+const evalRoot = join(PACKAGE_ROOT, "runs", `sft-${DEMO_SFT.preset}-eval`);
 
-function portraitrl(args: string[]): { command: string; seconds: number } {
+interface Ran {
+  command: string;
+  seconds: number;
+}
+
+function portraitrl(args: string[]): Ran {
   const command = `portraitrl ${args.join(" ")}`;
   process.stderr.write(`$ ${command}\n`);
   const t0 = performance.now();
@@ -32,7 +44,6 @@ function portraitrl(args: string[]): { command: string; seconds: number } {
   return { command, seconds: (performance.now() - t0) / 1000 };
 }
 
-const b = DEMO_BENCHMARK;
 function benchmarkReady(): boolean {
   try {
     return benchmarkIsThere(data, DEMO_BENCHMARK);
@@ -43,31 +54,55 @@ function benchmarkReady(): boolean {
   }
 }
 
-const synth = benchmarkReady()
-  ? null
-  : portraitrl(["data", "synth", "--out", data, "--identities", `${b.identities}`, "--per-identity", `${b.perIdentity}`,
-      "--test-identities", `${b.testIdentities}`, "--size", `${b.size}`, "--seed", `${b.seed}`]);
-const sft = portraitrl(["sft", "--data", data, "--out", run, "--preset", DEMO_SFT.preset, "--steps", `${DEMO_SFT.steps}`, "--seed", `${DEMO_SFT.seed}`]);
-const last = await loadCheckpoint(join(run, "checkpoints", "latest"));
-await exportCheckpoint(last, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS);
-const ev = portraitrl(["eval", "--ckpt", SHIPPED_SFT_DIR, "--data", data, "--split", "test", "--out", evalDir, "--method", "sft", "--overwrite"]);
+const evalMetric = (dir: string, metric: string): number | null =>
+  (JSON.parse(readFileSync(join(dir, "eval.json"), "utf8")) as { metrics: Record<string, { mean: number | null }> }).metrics[metric]?.mean ?? null;
 
-const metricLines = readFileSync(join(run, "metrics.jsonl"), "utf8").trim().split("\n");
-const runState = last.state as { elapsedS: number };
+const ran: Ran[] = [];
+if (!benchmarkReady()) {
+  ran.push(portraitrl(["data", "synth", "--out", data, "--identities", `${b.identities}`, "--per-identity", `${b.perIdentity}`,
+    "--test-identities", `${b.testIdentities}`, "--val-identities", `${b.valIdentities}`, "--sft-defects", sftDefectsFlag(b.sftDefects),
+    "--size", `${b.size}`, "--seed", `${b.seed}`]));
+}
+/** The step of the run's newest checkpoint (0 when none): a run taken past DEMO_SFT.steps is not trained again. */
+const latestStep = (): number => (existsSync(runPaths.latest(run)) ? Number(/step-(\d+)$/.exec(realpathSync(runPaths.latest(run)))?.[1] ?? 0) : 0);
+if (latestStep() < DEMO_SFT.steps) {
+  ran.push(portraitrl(["sft", "--data", data, "--out", run, "--preset", DEMO_SFT.preset, "--steps", `${DEMO_SFT.steps}`, "--seed", `${DEMO_SFT.seed}`,
+    "--ckpt-every", `${DEMO_SFT.ckptEvery}`, "--keep-checkpoints", `${DEMO_SFT.keepCheckpoints}`, "--no-progress"]));
+}
+
+const validation: { step: number; mse: number | null; ssim: number | null; judge_dp: number | null; judge_pf: number | null }[] = [];
+for (let step = DEMO_SFT.ckptEvery; step <= DEMO_SFT.steps; step += DEMO_SFT.ckptEvery) {
+  const ckpt = runPaths.checkpoint(run, step);
+  if (!existsSync(ckpt)) throw new Error(`${ckpt}: missing; DEMO_SFT.keepCheckpoints must keep every checkpoint`);
+  const out = join(evalRoot, `val-step-${step}`);
+  if (!evalIsCurrent(out, ckpt)) ran.push(portraitrl(["eval", "--ckpt", ckpt, "--data", data, "--split", "val", "--out", out, "--method", "sft", "--overwrite"]));
+  validation.push({ step, mse: evalMetric(out, "mse"), ssim: evalMetric(out, "ssim"), judge_dp: evalMetric(out, "judge_dp"), judge_pf: evalMetric(out, "judge_pf") });
+}
+const chosen = validation.reduce((best, v) => ((v.mse ?? Infinity) < (best.mse ?? Infinity) ? v : best));
+process.stderr.write(`train:sft: validation MSE by step: ${validation.map((v) => `${v.step} ${v.mse?.toFixed(4)}`).join(", ")}; chosen step ${chosen.step}\n`);
+
+const ck = await loadCheckpoint(runPaths.checkpoint(run, chosen.step));
+await exportCheckpoint({ ...ck, base: chooseBaseWeights(ck, "ema").base }, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS);
+const testDir = join(evalRoot, "test");
+ran.push(portraitrl(["eval", "--ckpt", SHIPPED_SFT_DIR, "--data", data, "--split", "test", "--out", testDir, "--method", "sft", "--overwrite"]));
+
+const state = ck.state as { elapsedS: number; step: number };
 await writeFileAtomic(
   `${SHIPPED_SFT_DIR}.training.json`,
   `${JSON.stringify(
     {
       benchmark: DEMO_BENCHMARK,
       sft: DEMO_SFT,
-      commands: [synth, sft, ev].filter((c) => c !== null),
-      training_seconds: runState.elapsedS,
-      final_metrics: JSON.parse(metricLines[metricLines.length - 1]!),
-      test_eval: JSON.parse(readFileSync(join(evalDir, "eval.json"), "utf8")).metrics,
+      chosen_step: chosen.step,
+      choice: "lowest validation-split MSE to the exact target among the checkpoints (EMA weights), ties to the earlier",
+      validation,
+      commands: ran,
+      training_seconds_to_chosen_step: state.elapsedS,
+      test_eval: JSON.parse(readFileSync(join(testDir, "eval.json"), "utf8")).metrics,
       machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? null, node: process.version },
     },
     null,
     2,
   )}\n`,
 );
-process.stderr.write(`shipped ${SHIPPED_SFT_DIR} (+ .sha256, .training.json)\n`);
+process.stderr.write(`shipped ${SHIPPED_SFT_DIR} (step ${chosen.step}; + .sha256, .training.json)\n`);

@@ -3,10 +3,10 @@
  * exactly a command a user can type, with its own validation, progress bar and SIGINT handling) and
  * is skipped when its result is already there, so running the demo again continues or reuses.
  */
-import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { checkpointHash } from "../model/index.js";
 import { UserError } from "../runtime/errors.js";
 
 export interface StepLog {
@@ -15,16 +15,37 @@ export interface StepLog {
   skipped: boolean;
 }
 
+/** The step's outcome from its exit: interrupted and failed children become one line each. */
+function finished(command: string, seconds: number, status: number | null, signal: NodeJS.Signals | null): StepLog {
+  if (signal === "SIGINT" || status === 130) throw new UserError(`interrupted during \`${command}\`; run the demo again to continue`, 130);
+  if (status !== 0) throw new UserError(`\`${command}\` failed (exit ${status ?? signal}); see its message above`, status ?? 1);
+  return { command, seconds, skipped: false };
+}
+
 /** Run `portraitrl <args>` with the same Node and CLI entry as this process; exit codes pass through. */
 export function runCli(cliEntry: string, args: readonly string[]): StepLog {
   const command = `portraitrl ${args.join(" ")}`;
   process.stderr.write(`\n$ ${command}\n`);
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [cliEntry, ...args], { stdio: "inherit" });
-  const seconds = (performance.now() - t0) / 1000;
-  if (r.signal === "SIGINT" || r.status === 130) throw new UserError(`interrupted during \`${command}\`; run the demo again to continue`, 130);
-  if (r.status !== 0) throw new UserError(`\`${command}\` failed (exit ${r.status ?? r.signal}); see its message above`, r.status ?? 1);
-  return { command, seconds, skipped: false };
+  return finished(command, (performance.now() - t0) / 1000, r.status, r.signal);
+}
+
+/** Run several `portraitrl` commands at once (one per core); resolves when all have ended, in order. */
+export async function runCliTogether(cliEntry: string, argsList: readonly (readonly string[])[]): Promise<StepLog[]> {
+  const ends = argsList.map((args) => {
+    const command = `portraitrl ${args.join(" ")}`;
+    process.stderr.write(`\n$ ${command} &\n`);
+    const t0 = performance.now();
+    return new Promise<{ command: string; seconds: number; status: number | null; signal: NodeJS.Signals | null }>((done) => {
+      spawn(process.execPath, [cliEntry, ...args], { stdio: "inherit" }).on("exit", (status, signal) => done({ command, seconds: (performance.now() - t0) / 1000, status, signal }));
+    });
+  });
+  // Ctrl-C reaches the children too (same process group): wait while they checkpoint, then report it.
+  const wait = (): void => undefined;
+  process.on("SIGINT", wait);
+  const results = await Promise.all(ends).finally(() => process.off("SIGINT", wait));
+  return results.map((r) => finished(r.command, r.seconds, r.status, r.signal));
 }
 
 export function skipped(command: string): StepLog {
@@ -32,9 +53,10 @@ export function skipped(command: string): StepLog {
   return { command, seconds: 0, skipped: true };
 }
 
-/** sha256 of a checkpoint's config.json (it lists the sha256 of every weights file), as `eval` records it. */
-export function checkpointHash(dir: string): string {
-  return createHash("sha256").update(readFileSync(join(realpathSync(dir), "config.json"))).digest("hex");
+/** The training seconds a run folder recorded (its last metrics line's `time_s`, summed over resumes). */
+export function recordedTrainingSeconds(run: string): number {
+  const lines = readFileSync(join(run, "metrics.jsonl"), "utf8").trim().split("\n");
+  return (JSON.parse(lines[lines.length - 1]!) as { time_s: number }).time_s;
 }
 
 /** True when EVAL_DIR holds a finished eval of exactly this checkpoint. */
@@ -50,7 +72,7 @@ export function evalIsCurrent(evalDir: string, ckpt: string): boolean {
  * other settings is refused with one line naming the first field that differs (it would not match the
  * shipped checkpoint).
  */
-export function benchmarkIsThere(dir: string, expected: Readonly<Record<string, number>>): boolean {
+export function benchmarkIsThere(dir: string, expected: Readonly<Record<string, unknown>>): boolean {
   const file = join(dir, "dataset.json");
   if (!existsSync(file)) return false;
   let config: Record<string, unknown> | undefined;
@@ -61,8 +83,8 @@ export function benchmarkIsThere(dir: string, expected: Readonly<Record<string, 
   }
   for (const [field, want] of Object.entries(expected)) {
     const got = config?.[field];
-    if (got !== want) {
-      throw new UserError(`${file}: config.${field} is ${JSON.stringify(got)} but the shipped checkpoint needs ${want}; delete ${dir} to synthesise it again`, 2);
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      throw new UserError(`${file}: config.${field} is ${JSON.stringify(got)} but the shipped checkpoint needs ${JSON.stringify(want)}; delete ${dir} to synthesise it again`, 2);
     }
   }
   return true;

@@ -83,6 +83,7 @@ export interface TableRowInput {
 const KNOWN_METHODS: Record<string, { label: string; paradigm: string }> = {
   init: { label: "Init (no post-training)", paradigm: "ZS" },
   sft: { label: "+SFT", paradigm: "SFT" },
+  "sft-continued": { label: "+SFT, continued", paradigm: "SFT" },
   "flow-grpo": { label: "+FlowGRPO", paradigm: "RL" },
   "diffusion-nft": { label: "+DiffusionNFT", paradigm: "RL" },
   "uniworld-v2": { label: "+UniWorld-V2", paradigm: "RL" },

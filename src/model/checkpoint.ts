@@ -9,7 +9,7 @@
  * SHA-256 of every file, and the preset/config against `expectConfig`, before returning anything.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -171,6 +171,11 @@ export async function loadCheckpoint(dir: string, opts: { expectConfig?: ModelCo
   let state: unknown = undefined;
   if (files["state.json"]) state = JSON.parse(Buffer.from(await readChecked(dir, "state.json", meta("state.json"))).toString("utf8"));
   return { config, lora, base, ...(loraWeights ? { loraWeights } : {}), extra, state };
+}
+
+/** sha256 of a checkpoint's config.json (it lists the sha256 of every weights file), as `eval` records it. */
+export function checkpointHash(dir: string): string {
+  return sha256(readFileSync(join(realpathSync(dir), "config.json")));
 }
 
 /** Which weights of a checkpoint a run starts from and an eval samples (`--init-weights`, `--weights`). */

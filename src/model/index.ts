@@ -21,5 +21,5 @@ export { LORA_TARGETS, LoraConfigSchema, parseLoraConfig, loraModules, loraSpec,
 export { tokenize, tokenizeBatch, splitWords, vocabularyOf, vocabSize, vocabularyFromTexts } from "./text.js";
 export { BUILTIN_VOCABULARY, PAD_ID, UNK_ID } from "./vocabulary.js";
 export { imagesToTokens, tokensToImages } from "./codec.js";
-export { saveCheckpoint, loadCheckpoint, chooseBaseWeights, BASE_WEIGHT_CHOICES, CHECKPOINT_FORMAT, type BaseWeightChoice, type CheckpointData, type LoadedCheckpoint } from "./checkpoint.js";
+export { saveCheckpoint, loadCheckpoint, chooseBaseWeights, checkpointHash, BASE_WEIGHT_CHOICES, CHECKPOINT_FORMAT, type BaseWeightChoice, type CheckpointData, type LoadedCheckpoint } from "./checkpoint.js";
 export { positionIds } from "./rope.js";

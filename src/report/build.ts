@@ -20,6 +20,8 @@ export type ReportKind = "run" | "compare" | "eval";
 export interface ReportOptions {
   /** An eval folder of the same split to show side by side with an eval folder ("before"). */
   before?: string;
+  /** More eval folders of the same split shown after it (e.g. the demo's SFT-continued baseline). */
+  beside?: readonly string[];
   /** Test records shown in sample comparisons (default 8). */
   maxSamples?: number;
   /** Groups shown per epoch in a run's grids (default 4). */
@@ -55,7 +57,7 @@ function pickEpochs(epochs: readonly number[]): number[] {
   return [...new Set([epochs[0]!, epochs[Math.floor((epochs.length - 1) / 2)]!, epochs[epochs.length - 1]!])];
 }
 
-async function runSections(runDir: string, opts: Required<Omit<ReportOptions, "before">>, inliner: ImageInliner): Promise<PageSection[]> {
+async function runSections(runDir: string, opts: Required<Omit<ReportOptions, "before" | "beside">>, inliner: ImageInliner): Promise<PageSection[]> {
   const empty: RunMetrics = { kind: "empty", lines: [] };
   const metrics = (await isFile(join(runDir, "metrics.jsonl"))) ? await readRunMetrics(runDir) : empty;
   const charts = runCharts(metrics);
@@ -79,36 +81,47 @@ async function runSections(runDir: string, opts: Required<Omit<ReportOptions, "b
   return sections;
 }
 
-async function evalSections(dir: string, opts: ReportOptions & Required<Omit<ReportOptions, "before">>, inliner: ImageInliner): Promise<PageSection[]> {
+/** An eval folder shown beside `dir`'s, which must be of the same split. */
+async function sameSplitEval(flag: string, path: string, of: EvalFolder): Promise<EvalFolder> {
+  const f = await readEvalFolder(path);
+  if (f.eval.split !== of.eval.split) {
+    throw new UserError(`${flag} ${path}: split ${JSON.stringify(f.eval.split)} differs from ${JSON.stringify(of.eval.split)} of ${of.dir}`, 2);
+  }
+  return f;
+}
+
+async function evalSections(dir: string, opts: ReportOptions & Required<Omit<ReportOptions, "before" | "beside">>, inliner: ImageInliner): Promise<PageSection[]> {
   const after = await readEvalFolder(dir);
   const folders: EvalFolder[] = [after];
   const columns = [{ label: after.eval.method, folder: after }];
   if (opts.before) {
-    const before = await readEvalFolder(opts.before);
-    if (before.eval.split !== after.eval.split) {
-      throw new UserError(`--before ${opts.before}: split ${JSON.stringify(before.eval.split)} differs from ${JSON.stringify(after.eval.split)} of ${dir}`, 2);
-    }
+    const before = await sameSplitEval("--before", opts.before, after);
     folders.unshift(before);
     columns.unshift({ label: `before: ${before.eval.method}`, folder: before });
     columns[1]!.label = `after: ${after.eval.method}`;
   }
+  for (const path of opts.beside ?? []) {
+    const f = await sameSplitEval("beside", path, after);
+    folders.push(f);
+    columns.push({ label: f.eval.method, folder: f });
+  }
   const ids = sharedIds(folders, opts.maxSamples);
-  if (opts.before && ids.length === 0) throw new UserError(`--before ${opts.before}: no test record in common with ${dir}`, 2);
+  if (folders.length > 1 && ids.length === 0) throw new UserError(`${opts.before ? `--before ${opts.before}` : "beside"}: no test record in common with ${dir}`, 2);
   const table = buildTable1(
-    opts.before ? columns.map((c) => ({ method: c.folder.eval.method, label: c.label, evals: [c.folder.eval], sources: [c.folder.dir] })) : rowsFromEvalFolders(folders),
+    folders.length > 1 ? columns.map((c) => ({ method: c.folder.eval.method, label: c.label, evals: [c.folder.eval], sources: [c.folder.dir] })) : rowsFromEvalFolders(folders),
   );
   return [
     { id: "table", title: "Metrics", html: tableHtml(table) },
     {
       id: "samples",
-      title: opts.before ? "Before / after on the same test records" : "Samples (reference | generated | target)",
+      title: opts.before ? "Before / after on the same test records (reference | target | each method)" : "Samples (reference | target | generated)",
       html: await comparisonHtml(columns, ids, inliner),
     },
     { id: "provenance", title: "Provenance", html: folders.map((f) => `<details><summary>${esc(f.dir)}/eval.json</summary><pre>${esc(JSON.stringify({ ...f.eval, metrics: undefined }, null, 2))}</pre></details>`).join("") },
   ];
 }
 
-async function compareSections(dir: string, opts: Required<Omit<ReportOptions, "before">>, inliner: ImageInliner): Promise<PageSection[]> {
+async function compareSections(dir: string, opts: Required<Omit<ReportOptions, "before" | "beside">>, inliner: ImageInliner): Promise<PageSection[]> {
   const cmp = await readCompareFolder(dir);
   const table1Rows = cmp.rows.filter((r) => r.evals.length > 0);
   const sections: PageSection[] = [];
@@ -154,8 +167,8 @@ async function compareSections(dir: string, opts: Required<Omit<ReportOptions, "
 /** The report's HTML for `dir`. */
 export async function buildReport(dir: string, opts: ReportOptions = {}): Promise<{ kind: ReportKind; html: string }> {
   const kind = await detectKind(dir);
-  if (opts.before && kind !== "eval") throw new UserError(`--before applies to an eval folder; ${dir} is a ${kind} folder`, 2);
-  const full = { maxSamples: opts.maxSamples ?? 8, maxGroups: opts.maxGroups ?? 4, ...(opts.before ? { before: opts.before } : {}) };
+  if ((opts.before || opts.beside?.length) && kind !== "eval") throw new UserError(`--before applies to an eval folder; ${dir} is a ${kind} folder`, 2);
+  const full = { maxSamples: opts.maxSamples ?? 8, maxGroups: opts.maxGroups ?? 4, ...(opts.before ? { before: opts.before } : {}), ...(opts.beside ? { beside: opts.beside } : {}) };
   const inliner = new ImageInliner();
   const sections =
     kind === "run" ? await runSections(dir, full, inliner) : kind === "compare" ? await compareSections(dir, full, inliner) : await evalSections(dir, full, inliner);

@@ -36,6 +36,8 @@ table.results td.second { text-decoration: underline; }
 figure { margin: 0; text-align: center; font-size: 11px; color: var(--muted); width: 128px; }
 figure div { white-space: nowrap; }
 figure img { width: 96px; height: 96px; image-rendering: pixelated; border: 1px solid var(--line); border-radius: 3px; display: block; margin: 0 auto 2px; object-fit: contain; background: #fff; }
+.row.large figure { width: 176px; }
+.row.large figure img { width: 160px; height: 160px; }
 figure.ref img { border: 2px solid var(--accent); }
 figure.tgt img { border: 2px dashed #7a8699; }
 figure .cap { color: var(--fg); font-weight: 600; }

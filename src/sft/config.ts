@@ -61,6 +61,11 @@ export const SftConfigSchema = z.strictObject({
    * instructions (so no word is UNK or cut off); "builtin" keeps the model config's own list.
    */
   vocabulary: z.enum(["from-data", "builtin"]),
+  /**
+   * Continue from a checkpoint instead of the random initialisation (`sft --init`): its weights (the EMA
+   * when it has one) and its model config; fresh AdamW moments and warm-up. Absent: from scratch.
+   */
+  init: z.strictObject({ checkpoint: z.string(), sha256: z.string() }).optional(),
 });
 export type SftConfig = z.infer<typeof SftConfigSchema>;
 

@@ -1,6 +1,6 @@
 /**
  * Cold-start SFT (DESIGN §9): flow matching (Eq. 1–2) on (reference, instruction, target) triplets,
- * the model trained from its random initialisation as ONE flat base vector through the runtime's
+ * the model trained from its random initialisation (or a checkpoint's weights: `init`) as ONE flat base vector through the runtime's
  * `makeTrainStep` (forward + backward + clipped AdamW in one jit), a linear lr warm-up, an optional
  * EMA of the weights, periodic atomic checkpoints that carry everything a resume needs (weights,
  * Adam moments and step, EMA, the run's seed and step — the batch randomness is a function of them,
@@ -8,7 +8,7 @@
  * bit for bit. `shouldStop` (SIGINT) is polled after each step: the run checkpoints and returns.
  */
 import { SingleBar } from "cli-progress";
-import { buildModel, loadCheckpoint, saveCheckpoint } from "../model/index.js";
+import { buildModel, loadCheckpoint, saveCheckpoint, type ModelConfig } from "../model/index.js";
 import type { DatasetRecord } from "../data/index.js";
 import { initJax, np, type JaxArray } from "../runtime/jax.js";
 import { UserError } from "../runtime/errors.js";
@@ -50,6 +50,8 @@ export interface SftOptions {
   /** Train split records (validated). */
   records: readonly DatasetRecord[];
   dataDir: string;
+  /** Start from these weights and this model config instead of a random initialisation (config.init records which). */
+  init?: { config: ModelConfig; base: Float32Array };
   /** Show a progress bar (only drawn on a TTY). */
   progress?: boolean;
   /** Polled after every step; true stops the run after a checkpoint (SIGINT). */
@@ -82,7 +84,7 @@ function batchArrays(b: HostBatch, N: number, P: number, W: number): JaxArray[] 
 export async function runSft(o: SftOptions): Promise<SftResult> {
   const { config, out } = o;
   const log = o.log ?? (() => undefined);
-  const modelConfig = sftModelConfig(config, "sft config", o.records.map((r) => r.instruction));
+  const modelConfig = o.init?.config ?? sftModelConfig(config, "sft config", o.records.map((r) => r.instruction));
   const model = buildModel(modelConfig);
   const N = model.tokensPerImage;
   const P = model.tokenDim;
@@ -115,7 +117,7 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
   await truncateMetrics(out, (line) => (line.step as number) <= step);
   if (resumed) log(`resuming ${out} from step ${step}`);
 
-  const init = resumed?.base ?? model.initBase(streamSeed(config.seed, "sft-init"));
+  const init = resumed?.base ?? o.init?.base ?? model.initBase(streamSeed(config.seed, "sft-init"));
   const state: TrainState = initTrainState(
     init,
     resumed ? { m: resumed.extra["adam.m"]!, v: resumed.extra["adam.v"]!, t: st!.adamT } : undefined,
@@ -151,7 +153,12 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
       const started = performance.now();
       const lr = learningRate(config.optimizer, step + 1);
       const r = await trainer.step(state, batchArrays(batches.make(step + 1), N, P, W), lr);
-      if (ema && emaParams) emaParams = ema.update(emaParams, state.params);
+      if (ema && emaParams) {
+        emaParams = ema.update(emaParams, state.params);
+        // Run it now: a pending chain of EMA updates would hold every step's weights (a leak of ~2 weight
+        // vectors per step, which ran the `small` model out of wasm memory after ~440 steps).
+        await emaParams.blockUntilReady();
+      }
       step += 1;
       if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) {
         throw new UserError(`SFT diverged at step ${step} (loss ${r.loss}, grad norm ${r.gradNorm}); the last good checkpoint is ${lastCheckpoint || "none"}`, 1);

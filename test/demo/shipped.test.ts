@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { initJax } from "../../src/runtime/jax.js";
 import { UserError } from "../../src/runtime/errors.js";
-import { DEMO_BENCHMARK, DEMO_RL, DEMO_RL_CONFIG, DEMO_SFT, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS } from "../../src/demo/settings.js";
+import { DEMO_BENCHMARK, DEMO_RL, DEMO_RL_CONFIG, DEMO_SFT, DEMO_SFT_CONTINUED, DEMO_SFT_CONTINUED_CONFIG, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS } from "../../src/demo/settings.js";
+import { resolveSftConfig } from "../../src/sft/index.js";
 import { readConfigFile, resolveTrainConfig } from "../../src/rl/trainer/index.js";
 import { loadShippedCheckpoint } from "../../src/demo/shipped.js";
 import { benchmarkIsThere } from "../../src/demo/steps.js";
@@ -44,6 +45,13 @@ describe("the shipped cold-start checkpoint", () => {
     expect(config.modelPreset).toBe(DEMO_SFT.preset);
     expect(config.algo).toMatchObject({ reference: "old-policy", beta: 10, space: "x0" });
     expect(config.epochs).toBe(DEMO_RL.epochs);
+  });
+
+  it("the demo's SFT-continued config resolves, continuing the shipped model", () => {
+    const config = resolveSftConfig(DEMO_SFT_CONTINUED_CONFIG, { steps: DEMO_SFT_CONTINUED.steps, preset: DEMO_SFT.preset });
+    expect(config.steps).toBe(DEMO_SFT_CONTINUED.steps);
+    expect(config.ema?.decay).toBeLessThan(1 - 1 / DEMO_SFT_CONTINUED.steps);
+    expect(config.optimizer.warmupSteps).toBeLessThan(DEMO_SFT_CONTINUED.steps);
   });
 
   it("a flipped byte, a missing file or a missing checksum file is one line naming the file", async () => {
@@ -86,6 +94,12 @@ describe("benchmarkIsThere", () => {
     expect(e.message).toMatch(/dataset\.json: config\.size is 32 but the shipped checkpoint needs 16; delete .* to synthesise it again$/);
     expect(e.exitCode).toBe(2);
     expect(userErrorOf(() => benchmarkIsThere(folder({ size: 16 }), want)).message).toMatch(/config\.identities is undefined but the shipped checkpoint needs 3/);
+    const defects = { ...want, sftDefects: { detail: 0.5, colour: 0.5, pose: 0.5 } };
+    expect(benchmarkIsThere(folder(defects), defects)).toBe(true);
+    expect(userErrorOf(() => benchmarkIsThere(folder({ ...defects, sftDefects: { detail: 0.5, colour: 0.5, pose: 0 } }), defects)).message).toMatch(
+      /config\.sftDefects is \{"detail":0\.5,"colour":0\.5,"pose":0\} but the shipped checkpoint needs \{"detail":0\.5,"colour":0\.5,"pose":0\.5\}/,
+    );
+    expect(userErrorOf(() => benchmarkIsThere(folder({ ...want, seed: 0 }), defects)).message).toMatch(/config\.sftDefects is undefined but/);
     expect(userErrorOf(() => benchmarkIsThere(folder("{ not json"), want)).message).toMatch(/dataset\.json: not valid JSON; delete .* to synthesise the benchmark again$/);
   });
 });

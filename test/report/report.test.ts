@@ -80,7 +80,14 @@ describe("report", () => {
     expect(count(same, /<tr><td class="lbl">(before|after): naspo<\/td>/g)).toBe(2);
     const plain = (await buildReport(after)).html;
     expect(plain).toContain("<tr><td class=\"lbl\">+PortraitRL (NaSPO)</td>");
-    expect(plain).toContain("Samples (reference | generated | target)");
+    expect(plain).toContain("Samples (reference | target | generated)");
+    // The demo's three columns: before, after and a third eval beside them, after reference and target.
+    const beside = await makeEvalFolder(join(root, "ev-third"), "flow-grpo", 5, 1);
+    const three = (await buildReport(after, { before, beside: [beside], maxSamples: 2 })).html;
+    expect(count(three, /<img /g)).toBe(2 * 5);
+    const captions = [...three.slice(three.indexOf('id="samples"')).matchAll(/<div class="cap">([^<]*)<\/div>/g)].map((m) => m[1]).slice(0, 5);
+    expect(captions).toEqual(["reference", "target", "before: sft", "after: naspo", "flow-grpo"]);
+    expect(three).toContain("<tr><td class=\"lbl\">flow-grpo</td>");
   });
 
   it("for a compare folder: tables 1 and 3, overlaid curves, before/after, grids", async () => {

@@ -82,6 +82,34 @@ describe("portraitrl sft / sample", () => {
     expect(missing.stderr).toContain("does not exist");
   });
 
+  it("--init continues from a run's EMA weights with a fresh optimizer; the run records which checkpoint; a conflicting --preset is refused", async () => {
+    const dir = tempDir("init");
+    const first = join(dir, "first");
+    const cfg = configFile(dir, `preset: tiny\nbatchSize: 4\nlogEvery: 1\n`);
+    expect(cli("sft", "--data", data, "--out", first, "--config", cfg, "--steps", "3", "--seed", "1").status).toBe(0);
+    const from = await loadCheckpoint(join(first, "checkpoints", "latest"));
+    const cont = join(dir, "continued");
+    // one step at a learning rate of 1e-12 (warm-up off) moves no weight: the saved weights are the EMA it started from
+    const still = configFile(dir, `batchSize: 4\nlogEvery: 1\noptimizer:\n  lr: 1.0e-12\n  warmupSteps: 0\n`);
+    const r = cli("sft", "--data", data, "--out", cont, "--init", first, "--config", still, "--steps", "1", "--no-ema");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const after = await loadCheckpoint(join(cont, "checkpoints", "latest"));
+    expect(after.config).toEqual(from.config);
+    expect(after.base.length).toBe(from.extra["ema"]!.length);
+    let maxDiff = 0;
+    for (let i = 0; i < after.base.length; i++) maxDiff = Math.max(maxDiff, Math.abs(after.base[i]! - from.extra["ema"]![i]!));
+    expect(maxDiff).toBeLessThan(1e-6);
+    expect(Math.abs(after.base[0]! - from.base[0]!) + Math.abs(after.base[7]! - from.base[7]!)).toBeGreaterThan(0);
+    const recorded = JSON.parse(readFileSync(join(cont, "config.json"), "utf8")) as { config: { init?: { checkpoint: string; sha256: string } } };
+    expect(recorded.config.init?.checkpoint).toMatch(/first\/checkpoints\/step-0*3$/);
+    expect(recorded.config.init?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const clash = cli("sft", "--data", data, "--out", join(dir, "clash"), "--init", first, "--preset", "small");
+    expect(clash.status).toBe(2);
+    expect(clash.stderr.trim()).toBe(`portraitrl: --preset small: --init ${first} is a tiny model; leave --preset out to continue it`);
+    expect(existsSync(join(dir, "clash"))).toBe(false);
+  });
+
   it("SIGINT finishes the step, checkpoints and exits 130; re-running resumes", async () => {
     const dir = tempDir("sigint");
     const out = join(dir, "run");

@@ -18,9 +18,8 @@ import { configYaml, overlayConfig, parseArm, type Arm } from "../../compare/arm
 import { checkContinuation, checkResultsFile, readManifest, COMPARE_KIND, type CompareManifest, type CompareSettings } from "../../compare/manifest.js";
 import { planCells, type RowPlan } from "../../compare/plan.js";
 import { collectResults } from "../../compare/results.js";
-import { checkpointHash } from "../../demo/steps.js";
 import { tableToTerminal } from "../../eval/tables.js";
-import { loadCheckpoint } from "../../model/index.js";
+import { checkpointHash, loadCheckpoint } from "../../model/index.js";
 import { writeFileAtomic } from "../../runtime/atomic.js";
 import { UserError } from "../../runtime/errors.js";
 import { removeLeftovers } from "../../runtime/run-folder-create.js";

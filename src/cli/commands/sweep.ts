@@ -23,9 +23,8 @@ import {
   type SweepRecord, type SweepSettings, type TrialRecord,
 } from "../../compare/sweep-record.js";
 import { splitFile } from "../../data/index.js";
-import { checkpointHash } from "../../demo/steps.js";
 import { readEvalFolder } from "../../eval/folder.js";
-import { loadCheckpoint } from "../../model/index.js";
+import { checkpointHash, loadCheckpoint } from "../../model/index.js";
 import { writeFileAtomic } from "../../runtime/atomic.js";
 import { UserError } from "../../runtime/errors.js";
 import { removeLeftovers } from "../../runtime/run-folder-create.js";

@@ -1,6 +1,7 @@
 /**
  * Image grids: per-group rollouts of a run (reference | G generations with DP, PF, Adv under each) and
- * side-by-side samples of eval folders for the same test records (reference | method… | target).
+ * side-by-side samples of eval folders for the same test records (reference | target | method…), large
+ * enough (5× a 32 px image) to see pixels.
  */
 import { join } from "node:path";
 import type { EvalFolder } from "../../eval/folder.js";
@@ -38,12 +39,13 @@ function scoreLines(s: SampleRow): string[] {
   const lines = [`DP ${num(s.judge_dp, 2)} · PF ${num(s.judge_pf, 2)}`];
   if (s.gt_pose !== null || s.gt_detail !== null) lines.push(`pose ${num(s.gt_pose, 2)} · detail ${num(s.gt_detail, 2)}`);
   if (s.gt_oks !== null) lines.push(`OKS ${num(s.gt_oks, 2)}${s.copy_paste ? ` · <span class="flag">copy</span>` : ""}`);
+  if (s.mse !== undefined && s.mse !== null) lines.push(`MSE ${num(s.mse, 4)} · SSIM ${num(s.ssim ?? null, 2)}`);
   return lines;
 }
 
 /**
- * The same records side by side across eval folders: one row per id (reference, each column's generated
- * image with its scores, target). Ids must be present in every column.
+ * The same records side by side across eval folders: one row per id (reference, target, each column's
+ * generated image with its scores). Ids must be present in every column.
  */
 export async function comparisonHtml(columns: readonly { label: string; folder: EvalFolder }[], ids: readonly string[], inliner: ImageInliner): Promise<string> {
   const byId = columns.map((c) => new Map(c.folder.samples.map((s) => [s.id, s])));
@@ -53,13 +55,13 @@ export async function comparisonHtml(columns: readonly { label: string; folder: 
     if (!first) continue;
     const where0 = join(columns[0]!.folder.dir, "samples.jsonl");
     const figs = [figure(await inline(inliner, columns[0]!.folder.dir, first.reference_image, where0), "reference", [], "ref")];
+    if (first.target_image !== null) figs.push(figure(await inline(inliner, columns[0]!.folder.dir, first.target_image, where0), "target", [], "tgt"));
     for (const [k, c] of columns.entries()) {
       const s = byId[k]!.get(id);
       if (!s) continue;
       figs.push(figure(await inline(inliner, c.folder.dir, s.generated_image, join(c.folder.dir, "samples.jsonl")), c.label, scoreLines(s)));
     }
-    if (first.target_image !== null) figs.push(figure(await inline(inliner, columns[0]!.folder.dir, first.target_image, where0), "target", [], "tgt"));
-    parts.push(`<div class="instr">${esc(first.instruction)} <code>${esc(id)}</code></div><div class="row">${figs.join("")}</div>`);
+    parts.push(`<div class="instr">${esc(first.instruction)} <code>${esc(id)}</code></div><div class="row large">${figs.join("")}</div>`);
   }
   return parts.join("\n");
 }
