@@ -46,7 +46,7 @@ export function runCliAsync(runner: CliRunner, tag: string, args: readonly strin
     child.on("error", (err) => reject(new UserError(`\`${command}\` could not start (${err.message})`, 1)));
     child.on("close", (code, signal) => {
       const seconds = (performance.now() - t0) / 1000;
-      if (signal === "SIGINT" || code === 130) reject(new UserError(`interrupted during \`${command}\`; run the same compare again to continue`, 130));
+      if (signal === "SIGINT" || code === 130) reject(new UserError(`interrupted during \`${command}\`; run the same command again to continue`, 130));
       else if (code !== 0) reject(new UserError(`${tag}: \`${command}\` failed (exit ${code ?? signal}); see its message above`, code ?? 1));
       else resolvePromise({ command, seconds, skipped: false });
     });

@@ -50,6 +50,8 @@ export interface CompareManifest extends CompareSettings {
   rewards: string[];
   /** True when Table 3's `ours` row is the naspo method's cells (not trained twice). */
   ours_is_naspo: boolean;
+  /** The ablation arms by row folder: algorithm, override file and the hashes of it and of the merged config (src/compare/arms.ts). */
+  arms?: Record<string, { algo: string; override: string; override_sha256: string; config_sha256: string }>;
   command: string[];
   versions: Record<string, string>;
   created_at: string;
@@ -93,16 +95,21 @@ async function readJsonIfAny(path: string): Promise<unknown> {
   }
 }
 
-/** The existing compare.json, validated (exit 1 when corrupted), or undefined. */
-export async function readManifest(path: string): Promise<CompareManifest | undefined> {
+/** An existing JSON record of a folder (compare.json, sweep.json), checked by `schema` (exit 1 when corrupted, never overwritten), or undefined. */
+export async function readRecord<T>(path: string, schema: z.ZodType): Promise<T | undefined> {
   const raw = await readJsonIfAny(path);
   if (raw === undefined) return undefined;
-  const parsed = manifestSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new UserError(`${path}: corrupted, field ${issue.path.join(".") || "(root)"}: ${issue.message}; not overwriting it: repair or remove it`, 1);
   }
-  return parsed.data as unknown as CompareManifest;
+  return parsed.data as T;
+}
+
+/** The existing compare.json, validated (exit 1 when corrupted), or undefined. */
+export function readManifest(path: string): Promise<CompareManifest | undefined> {
+  return readRecord<CompareManifest>(path, manifestSchema);
 }
 
 /** Refuse a corrupted results.json (exit 1) before anything runs. */

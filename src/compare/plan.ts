@@ -1,30 +1,23 @@
 /**
- * The cells of a compare run (issue 6): one per method × seed and one per reward × seed, each a
- * `portraitrl train` command (none for `sft`) and a `portraitrl eval` command, with fixed folders:
- *   OUT/<method>/seed<k>/{run,eval}        method = sft (eval of --init only) or an RL algorithm
- *   OUT/reward-<name>/seed<k>/{run,eval}   NaSPO trained with --reward <name> (paper Table 3)
+ * The cells of a compare run (issue 6): one per row × seed, each a `portraitrl train` command (none for
+ * `sft`) and a `portraitrl eval` command, with fixed folders:
+ *   OUT/<method>/seed<k>/{run,eval}        method = sft (eval of --init only), an RL algorithm or an arm
+ *   OUT/reward-<name>/seed<k>/{run,eval}   NaSPO trained with --reward <name> (paper Table 3), or an arm
  * The `ours` reward is NaSPO's own reward, so when the naspo method is in the plan (and its config keeps
  * reward ours) it is not trained twice: Table 3 reads `naspo/seed<k>/eval` for it (the rule that
  * `portraitrl report` applies too: "ours" without a reward-ours folder falls back to the naspo method).
+ * `trainEvalCell` is the one builder of a train + eval pair, shared with `portraitrl sweep`.
  */
 import { join } from "node:path";
 
-export interface ComparePlanInput {
+/** What every cell of a compare or sweep shares. */
+export interface CellCommon {
   /** Absolute folders. */
   data: string;
   init: string;
-  out: string;
-  /** "sft" or RL algorithm names, in table order. */
-  methods: readonly string[];
-  rewards: readonly string[];
-  seeds: readonly number[];
   preset: string;
   epochs: number | null;
   samples: number | null;
-  /** Config file per algorithm (CONFIGS/<algo>.yaml when it exists). */
-  configFiles: Readonly<Record<string, string>>;
-  /** Whether `ours` is the naspo method's cell (naspo among the methods, its reward `ours`). */
-  oursIsNaspo: boolean;
   /** Flags forwarded to every train and eval (the judge flags). */
   judgeArgs: readonly string[];
   /** Flags forwarded to every eval (--clip-model, --dino-model). */
@@ -32,8 +25,29 @@ export interface ComparePlanInput {
   progress: boolean;
 }
 
+/** One row of a table: what to train (nothing for sft) and under which config file. */
+export interface RowPlan {
+  /** The folder under OUT ("naspo", "reward-dual-pd", an arm's name). */
+  folder: string;
+  /** The eval.json `method` label. */
+  label: string;
+  /** The algorithm to train, or null (sft: evaluate --init). */
+  algo: string | null;
+  /** `train --reward`, or null (the config's). */
+  reward: string | null;
+  /** `train --config`, or null (the preset as is). */
+  config: string | null;
+}
+
+export interface ComparePlanInput extends CellCommon {
+  out: string;
+  /** Table 1's rows, then Table 3's (already without `ours` when it reuses the naspo cells). */
+  rows: readonly RowPlan[];
+  seeds: readonly number[];
+}
+
 export interface Cell {
-  /** "naspo/seed0", "reward-dual-pd/seed1": the folder under OUT. */
+  /** "naspo/seed0", "reward-dual-pd/seed1", "trials/naspo/trial0": the folder under OUT. */
   name: string;
   seed: number;
   /** `portraitrl train …` arguments, or null (sft: nothing to train). */
@@ -44,42 +58,33 @@ export interface Cell {
   eval: string[];
 }
 
-/** The cells, seed-major (every method and reward at seed 0 first, so a partial run already fills a table). */
+/** The train (into DIR/run) and eval (of its latest checkpoint, into DIR/eval) of one row at one seed. */
+export function trainEvalCell(p: CellCommon, name: string, dir: string, seed: number, row: Omit<RowPlan, "folder">, split: "val" | "test"): Cell {
+  const run = join(dir, "run");
+  const ckpt = row.algo === null ? p.init : join(run, "checkpoints", "latest");
+  const evalDir = join(dir, "eval");
+  const train =
+    row.algo === null
+      ? null
+      : [
+          "train", "--algo", row.algo, "--preset", p.preset, "--seed", `${seed}`, "--init", p.init, "--data", p.data, "--out", run,
+          ...(row.config !== null ? ["--config", row.config] : []),
+          ...(p.epochs !== null ? ["--epochs", `${p.epochs}`] : []),
+          ...(row.reward !== null ? ["--reward", row.reward] : []),
+          ...p.judgeArgs,
+          ...(p.progress ? [] : ["--no-progress"]),
+        ];
+  const evalArgs = [
+    "eval", "--ckpt", ckpt, "--data", p.data, "--split", split, "--out", evalDir, "--method", row.label, "--seed", `${seed}`,
+    ...(p.samples !== null ? ["--samples", `${p.samples}`] : []),
+    ...p.judgeArgs,
+    ...p.embedderArgs,
+    "--overwrite",
+  ];
+  return { name, seed, train, ckpt, evalDir, eval: evalArgs };
+}
+
+/** The cells, seed-major (every row at seed 0 first, so a partial run already fills a table). */
 export function planCells(p: ComparePlanInput): Cell[] {
-  const cell = (folder: string, seed: number, label: string, algo: string | null, reward: string | null): Cell => {
-    const name = `${folder}/seed${seed}`;
-    const dir = join(p.out, folder, `seed${seed}`);
-    const run = join(dir, "run");
-    const ckpt = algo === null ? p.init : join(run, "checkpoints", "latest");
-    const evalDir = join(dir, "eval");
-    const config = algo === null ? undefined : p.configFiles[algo];
-    const train =
-      algo === null
-        ? null
-        : [
-            "train", "--algo", algo, "--preset", p.preset, "--seed", `${seed}`, "--init", p.init, "--data", p.data, "--out", run,
-            ...(config !== undefined ? ["--config", config] : []),
-            ...(p.epochs !== null ? ["--epochs", `${p.epochs}`] : []),
-            ...(reward !== null ? ["--reward", reward] : []),
-            ...p.judgeArgs,
-            ...(p.progress ? [] : ["--no-progress"]),
-          ];
-    const evalArgs = [
-      "eval", "--ckpt", ckpt, "--data", p.data, "--split", "test", "--out", evalDir, "--method", label, "--seed", `${seed}`,
-      ...(p.samples !== null ? ["--samples", `${p.samples}`] : []),
-      ...p.judgeArgs,
-      ...p.embedderArgs,
-      "--overwrite",
-    ];
-    return { name, seed, train, ckpt, evalDir, eval: evalArgs };
-  };
-  const cells: Cell[] = [];
-  for (const seed of p.seeds) {
-    for (const m of p.methods) cells.push(cell(m, seed, m, m === "sft" ? null : m, null));
-    for (const r of p.rewards) {
-      if (r === "ours" && p.oursIsNaspo) continue;
-      cells.push(cell(`reward-${r}`, seed, `naspo-reward-${r}`, "naspo", r));
-    }
-  }
-  return cells;
+  return p.seeds.flatMap((seed) => p.rows.map((r) => trainEvalCell(p, `${r.folder}/seed${seed}`, join(p.out, r.folder, `seed${seed}`), seed, r, "test")));
 }

@@ -3,12 +3,12 @@
  * (2 train, 2 test records; the recognizer behind the synthetic judge reads 16 px by pixel replication),
  * a random-weight `tiny` checkpoint, the `tiny` preset cut down by --configs (G = 4, one group, 2
  * sampling steps, LoRA rank 2, a learning rate large enough that one step moves the metrics), one
- * epoch, seeds 0 and 1, sft + naspo, rewards ours + dual-pd, two jobs, a non-default judge flag.
- * Then: the tables equal the per-seed eval.json values recomputed here, a second run recomputes
+ * epoch, seeds 0 and 1, sft + naspo + an arm (naspo at another learning rate), rewards ours + dual-pd
+ * + an arm (naspo with another w_dp), two jobs, a non-default judge flag. Then: the tables and the
+ * differences paired by seed equal the per-seed eval.json values recomputed here, a second run recomputes
  * nothing, a corrupted results.json is reported and left alone, and the bad-input paths answer with
  * one line.
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,19 +16,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { synthesizeDataset } from "../../src/data/index.js";
 import { buildModel, presetConfig, saveCheckpoint } from "../../src/model/index.js";
+import { cliAsync } from "../cli-async.js";
 
-/** `portraitrl <args>` in a child process, asynchronously (a minute-long spawnSync would stall the vitest worker). */
-function cli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args]);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", fail);
-    child.on("close", (status) => done({ status, stdout, stderr }));
-  });
-}
+const cli = cliAsync;
 
 let root: string;
 let data: string;
@@ -36,6 +26,8 @@ let ckpt: string;
 let configs: string;
 let out: string;
 let base: string[];
+let armLr: string;
+let armWdp: string;
 
 const METRICS = ["judge_dp", "judge_pf", "gt_pose", "gt_oks", "gt_detail", "copy_paste_rate"] as const;
 type Metric = (typeof METRICS)[number];
@@ -49,7 +41,7 @@ async function evalMeans(dir: string): Promise<Record<Metric, number>> {
 
 /** "mean ± half" per metric column of one markdown table row, found by its label. */
 function mdRow(md: string, table: 1 | 3, label: string): string[] {
-  const section = md.split("**Table ")[table === 1 ? 1 : 2]!;
+  const section = md.split("**Table ")[table === 1 ? 1 : 2]!.split("**Paired")[0]!;
   const rows = section.split("\n").filter((l) => l.startsWith(`| ${label} |`));
   expect(rows, `${label} in Table ${table}`).toHaveLength(1);
   return rows[0]!.split("|").slice(1, -1).map((c) => c.trim().replace(/\*\*/g, "").replace(/<\/?u>/g, ""));
@@ -78,8 +70,12 @@ beforeAll(async () => {
   configs = join(root, "configs");
   await mkdir(configs);
   await writeFile(join(configs, "naspo.yaml"), "groupSize: 4\ngroupsPerEpoch: 1\nsampling:\n  steps: 2\nlora:\n  rank: 2\n  alpha: 4\noptimizer:\n  lr: 0.05\n");
+  armLr = join(root, "arm-lr.yaml");
+  await writeFile(armLr, "optimizer:\n  lr: 0.001\n");
+  armWdp = join(root, "arm-wdp.yaml");
+  await writeFile(armWdp, "reward:\n  wDp: 0.8\n");
   out = join(root, "cmp");
-  base = ["compare", "--data", data, "--init", ckpt, "--out", out, "--algos", "sft,naspo", "--seeds", "2", "--rewards", "ours,dual-pd",
+  base = ["compare", "--data", data, "--init", ckpt, "--out", out, "--algos", `sft,naspo,slow=naspo:${armLr}`, "--seeds", "2", "--rewards", `ours,dual-pd,wdp=naspo:${armWdp}`,
     "--preset", "tiny", "--epochs", "1", "--configs", configs, "--samples", "2", "--jobs", "2", "--no-progress", "--levels", "0-3"];
 });
 afterAll(async () => {
@@ -92,6 +88,10 @@ describe("portraitrl compare (CLI)", () => {
       [["--algos", "sft,dpo"], /--algos: unknown algorithm "dpo"; valid: sft, naspo, diffusion-nft, flow-grpo, uniworld-v2/],
       [["--rewards", "ours,clip"], /--rewards: unknown reward "clip"; valid: ours, dual-pd, clip-t, clip-i, dino-i/],
       [["--seeds", "0"], /--seeds "0": expected an integer >= 1/],
+      [["--algos", `sft,x=dpo:${armLr}`], /--algos: arm x: unknown algorithm "dpo"; valid: naspo, diffusion-nft/],
+      [["--algos", `sft,naspo=naspo:${armLr}`], /--algos: arm name "naspo" is taken by a method or reward; choose another/],
+      [["--rewards", `ours,x=naspo:${join(root, "nope.yaml")}`], /--rewards: arm x: .*nope\.yaml: no such file/],
+      [["--algos", "sft,x=naspo"], /--algos: arm "x=naspo": expected NAME=ALGO:OVERRIDE\.yaml/],
       [["--data", join(root, "nope")], /--data .*nope: no such folder/],
       // (configs without naspo.yaml: the shared one's 2 sampling steps leave no training timestep under cpu's fraction 0.34)
       [["--preset", "cpu", "--configs", root], /checkpoint .*ckpt is for preset tiny, expected small/],
@@ -109,13 +109,19 @@ describe("portraitrl compare (CLI)", () => {
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/bad-configs\/naspo\.yaml: field groupSize: must be at least 2/);
+    const badArm = join(root, "bad-arm.yaml");
+    await writeFile(badArm, "algo:\n  beta: -1\n");
+    const arm = await cli(...base, "--algos", `sft,bad=naspo:${badArm}`);
+    expect(arm.status).toBe(2);
+    expect(arm.stderr.trim().split("\n")).toHaveLength(1);
+    expect(arm.stderr).toMatch(/bad-arm\.yaml: algo\.beta: .*\(algorithm naspo\)/);
     expect(existsSync(out)).toBe(false);
   });
 
   it("trains and evaluates every cell and writes the tables from the per-seed evals", { timeout: 300_000 }, async () => {
     const r = await cli(...base);
     expect(r.status, r.stderr.slice(-2000)).toBe(0);
-    for (const cell of ["sft/seed0", "sft/seed1", "naspo/seed0", "naspo/seed1", "reward-dual-pd/seed0", "reward-dual-pd/seed1"]) {
+    for (const cell of ["sft/seed0", "sft/seed1", "naspo/seed0", "naspo/seed1", "slow/seed0", "slow/seed1", "reward-dual-pd/seed0", "reward-dual-pd/seed1", "reward-wdp/seed0", "reward-wdp/seed1"]) {
       expect(existsSync(join(out, cell, "eval", "eval.json")), cell).toBe(true);
       expect(existsSync(join(out, cell, "run", "checkpoints", "latest")), cell).toBe(!cell.startsWith("sft"));
     }
@@ -128,7 +134,7 @@ describe("portraitrl compare (CLI)", () => {
     const [sft0, sft1, na0, na1, dp0, dp1] = await Promise.all(["sft/seed0", "sft/seed1", "naspo/seed0", "naspo/seed1", "reward-dual-pd/seed0", "reward-dual-pd/seed1"].map(ev));
     const md = await readFile(join(out, "table.md"), "utf8");
     const table1Rows = md.split("**Table 3")[0]!.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| Method") && !l.startsWith("| ---"));
-    expect(table1Rows).toHaveLength(2);
+    expect(table1Rows).toHaveLength(3);
     // the rows differ, so that each check below can tell whose evals a row was built from
     expect(mdRow(md, 1, "+PortraitRL (NaSPO)").slice(2)).not.toEqual(mdRow(md, 1, "+SFT").slice(2));
     expect(mdRow(md, 3, "Dual-PD").slice(1)).not.toEqual(mdRow(md, 3, "Ours").slice(1));
@@ -138,7 +144,36 @@ describe("portraitrl compare (CLI)", () => {
     checkRow(mdRow(md, 3, "Ours"), 1, na0!, na1!);
     checkRow(mdRow(md, 3, "Dual-PD"), 1, dp0!, dp1!);
 
+    // the arms: the algorithm's config with the override on top
+    const slowRun = JSON.parse(await readFile(join(out, "slow", "seed1", "run", "config.json"), "utf8"));
+    expect([slowRun.config.algorithm, slowRun.config.optimizer.lr, slowRun.config.groupSize, slowRun.config.lora.rank]).toEqual(["naspo", 0.001, 4, 2]);
+    const wdpRun = JSON.parse(await readFile(join(out, "reward-wdp", "seed0", "run", "config.json"), "utf8"));
+    expect([wdpRun.config.reward, wdpRun.config.optimizer.lr]).toEqual([{ variant: "ours", wDp: 0.8 }, 0.05]);
+    const [sl0, sl1, wd0, wd1] = await Promise.all(["slow/seed0", "slow/seed1", "reward-wdp/seed0", "reward-wdp/seed1"].map(ev));
+    checkRow(mdRow(md, 1, "slow"), 2, sl0!, sl1!);
+    checkRow(mdRow(md, 3, "wdp"), 1, wd0!, wd1!);
+
     const results = JSON.parse(await readFile(join(out, "results.json"), "utf8"));
+    // differences paired by seed: the mean of d_k = row_k − baseline_k, t interval over the two seeds
+    const paired = (a: [number, number], b: [number, number]) => {
+      const d = [a[0] - b[0], a[1] - b[1]];
+      const half = (T_975_DF1 * (Math.abs(d[0]! - d[1]!) / Math.SQRT2)) / Math.SQRT2;
+      return { mean: (d[0]! + d[1]!) / 2, lo: (d[0]! + d[1]!) / 2 - half };
+    };
+    const vsSft = results.methods.naspo.paired.vs_sft.judge_dp;
+    const want = paired([na0!.judge_dp, na1!.judge_dp], [sft0!.judge_dp, sft1!.judge_dp]);
+    expect(vsSft.mean).toBeCloseTo(want.mean, 12);
+    expect(vsSft.ci95[0]).toBeCloseTo(want.lo, 9);
+    expect(vsSft.n_seeds).toBe(2);
+    expect(vsSft.excludes_zero).toBe(vsSft.ci95[0] > 0 || vsSft.ci95[1] < 0);
+    expect(results.methods.slow.paired.vs_naspo.judge_pf.mean).toBeCloseTo(paired([sl0!.judge_pf, sl1!.judge_pf], [na0!.judge_pf, na1!.judge_pf]).mean, 12);
+    expect(results.methods.naspo.paired.vs_naspo).toBeUndefined();
+    expect(results.rewards["dual-pd"].paired.vs_ours.judge_dp.mean).toBeCloseTo(paired([dp0!.judge_dp, dp1!.judge_dp], [na0!.judge_dp, na1!.judge_dp]).mean, 12);
+    expect(Object.keys(results.methods.naspo.paired.vs_sft)).toEqual(["judge_dp", "judge_pf", "mse", "psnr", "ssim", "mse_figure", "psnr_figure", "ssim_figure"]);
+    expect(md).toContain("**Paired differences (Table 1): row − +SFT, paired by training seed.**");
+    expect(md).toContain("**Paired differences (Table 3): row − Ours, paired by training seed.**");
+    expect(r.stdout).toContain("Paired differences (Table 1): row − +PortraitRL (NaSPO)");
+
     expect(results.kind).toBe("portraitrl-compare-results");
     expect(results.methods.naspo.seeds.map((s: { seed: number; eval: string }) => [s.seed, s.eval])).toEqual([[0, "naspo/seed0/eval"], [1, "naspo/seed1/eval"]]);
     expect(results.methods.naspo.seeds[1].metrics.judge_pf).toBe(na1!.judge_pf);
@@ -147,9 +182,12 @@ describe("portraitrl compare (CLI)", () => {
 
     const manifest = JSON.parse(await readFile(join(out, "compare.json"), "utf8"));
     expect([manifest.kind, manifest.version, manifest.methods, manifest.seeds, manifest.rewards, manifest.preset, manifest.epochs]).toEqual(
-      ["portraitrl-compare", 1, ["sft", "naspo"], [0, 1], ["ours", "dual-pd"], "tiny", 1]);
+      ["portraitrl-compare", 1, ["sft", "naspo", "slow"], [0, 1], ["ours", "dual-pd", "wdp"], "tiny", 1]);
+    expect(manifest.arms.slow).toMatchObject({ algo: "naspo", override: armLr });
+    expect(manifest.configs.slow).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.configs["reward-wdp"]).toBe(manifest.arms["reward-wdp"].config_sha256);
     expect(manifest.init_sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(Object.keys(manifest.cells).sort()).toEqual(["naspo/seed0", "naspo/seed1", "reward-dual-pd/seed0", "reward-dual-pd/seed1", "sft/seed0", "sft/seed1"]);
+    expect(Object.keys(manifest.cells).sort()).toEqual(["naspo/seed0", "naspo/seed1", "reward-dual-pd/seed0", "reward-dual-pd/seed1", "reward-wdp/seed0", "reward-wdp/seed1", "sft/seed0", "sft/seed1", "slow/seed0", "slow/seed1"]);
     expect(Object.values(manifest.cells).every((c) => !(c as { skipped: boolean }).skipped)).toBe(true);
     expect(Date.parse(manifest.updated_at)).toBeGreaterThan(Date.parse(manifest.created_at)); // written after every cell
     expect(r.stdout).toMatch(/Table 1\. Quantitative comparison/);
@@ -170,7 +208,7 @@ describe("portraitrl compare (CLI)", () => {
     expect(await Promise.all(evalFiles.map(async (f) => (await stat(f)).mtimeMs))).toEqual(before);
     expect((await stat(join(out, "table.md"))).mtimeMs).toBeGreaterThan(tableBefore);
     const manifest = JSON.parse(await readFile(join(out, "compare.json"), "utf8"));
-    expect(Object.values(manifest.cells).map((c) => (c as { skipped: boolean }).skipped)).toEqual([true, true, true, true, true, true]);
+    expect(Object.values(manifest.cells).map((c) => (c as { skipped: boolean }).skipped)).toEqual(Array(10).fill(true));
   });
 
   it("refuses other settings, and a corrupted results.json, without touching the folder", async () => {

@@ -11,6 +11,7 @@ import { registerSft } from "./sft.js";
 import { registerSample } from "./sample.js";
 import { registerTrain } from "./train.js";
 import { registerCompare } from "./compare.js";
+import { registerSweep } from "./sweep.js";
 import { registerServeReward } from "./serve-reward.js";
 
 export function registerCommands(program: Command): void {
@@ -23,6 +24,7 @@ export function registerCommands(program: Command): void {
   registerSample(program);
   registerTrain(program);
   registerCompare(program);
+  registerSweep(program);
   registerRate(program);
   registerReport(program);
   registerServeReward(program);
