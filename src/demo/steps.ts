@@ -3,7 +3,7 @@
  * exactly a command a user can type, with its own validation, progress bar and SIGINT handling) and
  * is skipped when its result is already there, so running the demo again continues or reuses.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkpointHash } from "../model/index.js";
@@ -29,23 +29,6 @@ export function runCli(cliEntry: string, args: readonly string[]): StepLog {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [cliEntry, ...args], { stdio: "inherit" });
   return finished(command, (performance.now() - t0) / 1000, r.status, r.signal);
-}
-
-/** Run several `portraitrl` commands at once (one per core); resolves when all have ended, in order. */
-export async function runCliTogether(cliEntry: string, argsList: readonly (readonly string[])[]): Promise<StepLog[]> {
-  const ends = argsList.map((args) => {
-    const command = `portraitrl ${args.join(" ")}`;
-    process.stderr.write(`\n$ ${command} &\n`);
-    const t0 = performance.now();
-    return new Promise<{ command: string; seconds: number; status: number | null; signal: NodeJS.Signals | null }>((done) => {
-      spawn(process.execPath, [cliEntry, ...args], { stdio: "inherit" }).on("exit", (status, signal) => done({ command, seconds: (performance.now() - t0) / 1000, status, signal }));
-    });
-  });
-  // Ctrl-C reaches the children too (same process group): wait while they checkpoint, then report it.
-  const wait = (): void => undefined;
-  process.on("SIGINT", wait);
-  const results = await Promise.all(ends).finally(() => process.off("SIGINT", wait));
-  return results.map((r) => finished(r.command, r.seconds, r.status, r.signal));
 }
 
 export function skipped(command: string): StepLog {

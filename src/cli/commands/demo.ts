@@ -1,9 +1,8 @@
 /**
  * `portraitrl demo`: the main job on the built-in defaults (issues 7, 17). Generates the synthetic
  * benchmark if absent (32 px; imperfect cold-start targets, exact validation and test targets), checks
- * and loads the shipped cold-start checkpoint, then trains two arms from it for about the same wall time
- * on the two cores at once: NaSPO (CPU preset, synthetic reward judge) and SFT continued on the same SFT
- * data. Each arm's stop is chosen among its kept checkpoints on the validation split (demo/choose.ts).
+ * and loads the shipped cold-start checkpoint, then trains two arms from it for about the same time, one
+ * after the other: NaSPO (CPU preset, synthetic reward judge) and SFT continued on the same SFT data. Each arm's stop is chosen among its kept checkpoints on the validation split (demo/choose.ts).
  * It evaluates SFT and the two chosen checkpoints on the held-out test split (held-out identities and
  * instruction templates; the held-out judge and the pixel distance to the exact target), prints a
  * Table-1-style comparison with paired differences and writes report.html with the image grid
@@ -18,7 +17,7 @@ import {
   DEMO_BENCHMARK, DEMO_RL, DEMO_RL_CONFIG, DEMO_SFT_CONTINUED, DEMO_SFT_CONTINUED_CONFIG, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS, sftDefectsFlag,
 } from "../../demo/settings.js";
 import { loadShippedCheckpoint } from "../../demo/shipped.js";
-import { benchmarkIsThere, evalIsCurrent, recordedTrainingSeconds, runCli, runCliTogether, skipped, type StepLog } from "../../demo/steps.js";
+import { benchmarkIsThere, evalIsCurrent, recordedTrainingSeconds, runCli, skipped, type StepLog } from "../../demo/steps.js";
 import { chooseOnValidation, validationPoint, type ValidationPoint } from "../../demo/choose.js";
 import { readEvalFolder } from "../../eval/folder.js";
 import { checkpointSteps, runPaths } from "../../runtime/run-folder.js";
@@ -72,14 +71,12 @@ export function registerDemo(program: Command): void {
       steps.push(benchmarkIsThere(data, DEMO_BENCHMARK) ? skipped(`portraitrl ${synth.join(" ")}`) : runCli(CLI_ENTRY, synth));
       steps.push(evalStep(SHIPPED_SFT_DIR, evalDirs.sft, "sft", "test"));
 
-      // The two arms at once, one per core: the same wall time is then the same budget.
-      const [rlTrain, contTrain] = await runCliTogether(CLI_ENTRY, [
-        ["train", "--algo", DEMO_RL.algorithm, "--preset", DEMO_RL.preset, "--data", data, "--init", SHIPPED_SFT_DIR, "--out", rlRun,
-          "--config", DEMO_RL_CONFIG, "--seed", `${DEMO_RL.seed}`, "--epochs", `${epochs ?? DEMO_RL.epochs}`, ...quiet],
-        ["sft", "--data", data, "--init", SHIPPED_SFT_DIR, "--out", contRun, "--config", DEMO_SFT_CONTINUED_CONFIG,
-          "--seed", `${DEMO_SFT_CONTINUED.seed}`, "--steps", `${sftSteps ?? DEMO_SFT_CONTINUED.steps}`, ...quiet],
-      ]);
-      steps.push(rlTrain!, contTrain!);
+      // The two arms one after the other (side by side they would need about 3 GB): each has the machine
+      // to itself, and the SFT-continued step count is set to take about the NaSPO run's time.
+      steps.push(runCli(CLI_ENTRY, ["train", "--algo", DEMO_RL.algorithm, "--preset", DEMO_RL.preset, "--data", data, "--init", SHIPPED_SFT_DIR,
+        "--out", rlRun, "--config", DEMO_RL_CONFIG, "--seed", `${DEMO_RL.seed}`, "--epochs", `${epochs ?? DEMO_RL.epochs}`, ...quiet]));
+      steps.push(runCli(CLI_ENTRY, ["sft", "--data", data, "--init", SHIPPED_SFT_DIR, "--out", contRun, "--config", DEMO_SFT_CONTINUED_CONFIG,
+        "--seed", `${DEMO_SFT_CONTINUED.seed}`, "--steps", `${sftSteps ?? DEMO_SFT_CONTINUED.steps}`, ...quiet]));
 
       // Each arm's stop: its kept checkpoints on the validation split, the best of them on test.
       const validation: Record<string, { points: ValidationPoint[]; chosen: ValidationPoint }> = {};
@@ -103,7 +100,7 @@ export function registerDemo(program: Command): void {
       };
       const trainSeconds = { [DEMO_RL.algorithm]: recordedTrainingSeconds(rlRun), "sft-continued": recordedTrainingSeconds(contRun) };
       const chosenLine = `stop chosen on validation (½·(DP + PF), held-out judge): ${Object.entries(validation).map(([arm, v]) => `${arm} step ${v.chosen.step} of ${v.points.map((p) => p.step).join("/")}`).join("; ")}`;
-      const timeLine = `training time, side by side on the cores (as each run recorded it): ${Object.entries(trainSeconds).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(", ")}`;
+      const timeLine = `training time (as each run recorded it): ${Object.entries(trainSeconds).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(", ")}`;
       const pairedText = Object.entries(paired).map(([name, d]) => [`${name} on the same test records (mean, paired bootstrap 95% CI, seed 0):`, ...pairedLines(d)]);
       const report = await writeReport(evalDirs.rl, { before: evalDirs.sft, beside: [evalDirs.cont], out: join(work, "report.html") });
       const markdown = pairedText.map((block) => block.map((l, i) => (i === 0 ? l : `- ${l}`)).join("\n")).join("\n\n");
