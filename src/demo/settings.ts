@@ -53,4 +53,7 @@ export const DEMO_RL_CONFIG = join(PACKAGE_ROOT, "configs", DEMO_RL.preset, "nas
  * prints both times) — with the settings in configs/sft-continued.yaml.
  */
 export const DEMO_SFT_CONTINUED = { seed: 0, steps: 320 } as const;
+/** Validation records each candidate stop is scored on (the first of the 300; the demo's time limit). */
+export const DEMO_VAL_SAMPLES = 150;
+
 export const DEMO_SFT_CONTINUED_CONFIG = join(PACKAGE_ROOT, "configs", "sft-continued.yaml");

@@ -14,7 +14,7 @@ import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  DEMO_BENCHMARK, DEMO_RL, DEMO_RL_CONFIG, DEMO_SFT_CONTINUED, DEMO_SFT_CONTINUED_CONFIG, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS, sftDefectsFlag,
+  DEMO_BENCHMARK, DEMO_RL, DEMO_RL_CONFIG, DEMO_SFT_CONTINUED, DEMO_SFT_CONTINUED_CONFIG, DEMO_VAL_SAMPLES, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS, sftDefectsFlag,
 } from "../../demo/settings.js";
 import { loadShippedCheckpoint } from "../../demo/shipped.js";
 import { benchmarkIsThere, evalIsCurrent, recordedTrainingSeconds, runCli, skipped, type StepLog } from "../../demo/steps.js";
@@ -43,7 +43,7 @@ export function registerDemo(program: Command): void {
     .option("--work <dir>", "working folder (benchmark, runs, evals, report)", "runs/demo")
     .option("--epochs <n>", `RL epochs (default ${DEMO_RL.epochs})`)
     .option("--sft-steps <n>", `steps of the SFT-continued baseline (default ${DEMO_SFT_CONTINUED.steps}: about the wall time of the default epochs)`)
-    .option("--samples <n>", "evaluate the first N test records (default: all)")
+    .option("--samples <n>", `evaluate the first N test records (default: all) and at most N of the ${DEMO_VAL_SAMPLES} validation records`)
     .option("--no-progress", "no progress bars")
     .action(async (o: DemoOptions) => {
       const epochs = optionalInt("--epochs", o.epochs, 1);
@@ -55,7 +55,11 @@ export function registerDemo(program: Command): void {
       const contRun = join(work, "sft-continued");
       const evalDirs = { sft: join(work, "eval-sft"), rl: join(work, `eval-${DEMO_RL.algorithm}`), cont: join(work, "eval-sft-continued") };
       const quiet = o.progress ? [] : ["--no-progress"];
-      const evalArgs = (split: "val" | "test") => ["--data", data, "--split", split, "--seed", "0", ...(samples !== undefined ? ["--samples", `${samples}`] : [])];
+      const evalSamples = (split: "val" | "test"): number | undefined => (split === "val" ? Math.min(samples ?? DEMO_VAL_SAMPLES, DEMO_VAL_SAMPLES) : samples);
+      const evalArgs = (split: "val" | "test") => {
+        const n = evalSamples(split);
+        return ["--data", data, "--split", split, "--seed", "0", ...(n !== undefined ? ["--samples", `${n}`] : [])];
+      };
       const t0 = performance.now();
       const steps: StepLog[] = [];
       const evalStep = (ckpt: string, out: string, method: string, split: "val" | "test"): StepLog => {
