@@ -57,18 +57,16 @@ function benchmarkReady(): boolean {
 const evalMetric = (dir: string, metric: string): number | null =>
   (JSON.parse(readFileSync(join(dir, "eval.json"), "utf8")) as { metrics: Record<string, { mean: number | null }> }).metrics[metric]?.mean ?? null;
 
+const synthArgs = ["data", "synth", "--out", data, "--identities", `${b.identities}`, "--per-identity", `${b.perIdentity}`,
+  "--test-identities", `${b.testIdentities}`, "--val-identities", `${b.valIdentities}`, "--sft-defects", sftDefectsFlag(b.sftDefects),
+  "--size", `${b.size}`, "--seed", `${b.seed}`];
+const sftArgs = ["sft", "--data", data, "--out", run, "--preset", DEMO_SFT.preset, "--steps", `${DEMO_SFT.steps}`, "--seed", `${DEMO_SFT.seed}`,
+  "--ckpt-every", `${DEMO_SFT.ckptEvery}`, "--keep-checkpoints", `${DEMO_SFT.keepCheckpoints}`, "--no-progress"];
 const ran: Ran[] = [];
-if (!benchmarkReady()) {
-  ran.push(portraitrl(["data", "synth", "--out", data, "--identities", `${b.identities}`, "--per-identity", `${b.perIdentity}`,
-    "--test-identities", `${b.testIdentities}`, "--val-identities", `${b.valIdentities}`, "--sft-defects", sftDefectsFlag(b.sftDefects),
-    "--size", `${b.size}`, "--seed", `${b.seed}`]));
-}
+if (!benchmarkReady()) ran.push(portraitrl(synthArgs));
 /** The step of the run's newest checkpoint (0 when none): a run taken past DEMO_SFT.steps is not trained again. */
 const latestStep = (): number => (existsSync(runPaths.latest(run)) ? Number(/step-(\d+)$/.exec(realpathSync(runPaths.latest(run)))?.[1] ?? 0) : 0);
-if (latestStep() < DEMO_SFT.steps) {
-  ran.push(portraitrl(["sft", "--data", data, "--out", run, "--preset", DEMO_SFT.preset, "--steps", `${DEMO_SFT.steps}`, "--seed", `${DEMO_SFT.seed}`,
-    "--ckpt-every", `${DEMO_SFT.ckptEvery}`, "--keep-checkpoints", `${DEMO_SFT.keepCheckpoints}`, "--no-progress"]));
-}
+if (latestStep() < DEMO_SFT.steps) ran.push(portraitrl(sftArgs));
 
 const validation: { step: number; mse: number | null; ssim: number | null; judge_dp: number | null; judge_pf: number | null }[] = [];
 for (let step = DEMO_SFT.ckptEvery; step <= DEMO_SFT.steps; step += DEMO_SFT.ckptEvery) {
@@ -84,7 +82,7 @@ process.stderr.write(`train:sft: validation MSE by step: ${validation.map((v) =>
 const ck = await loadCheckpoint(runPaths.checkpoint(run, chosen.step));
 await exportCheckpoint({ ...ck, base: chooseBaseWeights(ck, "ema").base }, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS);
 const testDir = join(evalRoot, "test");
-ran.push(portraitrl(["eval", "--ckpt", SHIPPED_SFT_DIR, "--data", data, "--split", "test", "--out", testDir, "--method", "sft", "--overwrite"]));
+if (!evalIsCurrent(testDir, SHIPPED_SFT_DIR)) ran.push(portraitrl(["eval", "--ckpt", SHIPPED_SFT_DIR, "--data", data, "--split", "test", "--out", testDir, "--method", "sft", "--overwrite"]));
 
 const state = ck.state as { elapsedS: number; step: number };
 await writeFileAtomic(
@@ -96,7 +94,8 @@ await writeFileAtomic(
       chosen_step: chosen.step,
       choice: "lowest validation-split MSE to the exact target among the checkpoints (EMA weights), ties to the earlier",
       validation,
-      commands: ran,
+      reproduce: [synthArgs, sftArgs].map((a) => `portraitrl ${a.join(" ")}`),
+      commands_this_invocation: ran,
       training_seconds_to_chosen_step: state.elapsedS,
       test_eval: JSON.parse(readFileSync(join(testDir, "eval.json"), "utf8")).metrics,
       machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? null, node: process.version },
