@@ -49,8 +49,9 @@ export const DEMO_RL_CONFIG = join(PACKAGE_ROOT, "configs", DEMO_RL.preset, "nas
 
 /**
  * The baseline beside NaSPO: SFT continued from the shipped checkpoint on the same (imperfect) SFT data,
- * for `steps` optimizer steps — about the training time of the NaSPO run on this 2-core machine (the demo
- * prints both times) — with the settings in configs/sft-continued.yaml.
+ * for `steps` optimizer steps, with the settings in configs/sft-continued.yaml. Meant to match the NaSPO
+ * run's training time; calibrated while the machine was shared, it measured 266 s against NaSPO's 125 s
+ * on the idle machine (README, "The demo"; the demo prints both times).
  */
 export const DEMO_SFT_CONTINUED = { seed: 0, steps: 320 } as const;
 /** Validation records each candidate stop is scored on (the first of the 300; the demo's time limit). */
