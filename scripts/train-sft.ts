@@ -13,14 +13,15 @@
  * step do not depend on how far the run goes or where it was interrupted.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { chooseBaseWeights, loadCheckpoint } from "../src/model/index.js";
 import { writeFileAtomic } from "../src/runtime/atomic.js";
-import { runPaths } from "../src/runtime/run-folder.js";
+import { checkpointSteps, runPaths } from "../src/runtime/run-folder.js";
 import { UserError } from "../src/runtime/errors.js";
 import { exportCheckpoint } from "../src/demo/shipped.js";
+import { evalMeans } from "../src/demo/choose.js";
 import { benchmarkIsThere, evalIsCurrent } from "../src/demo/steps.js";
 import { DEMO_BENCHMARK, DEMO_SFT, PACKAGE_ROOT, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS, sftDefectsFlag } from "../src/demo/settings.js";
 
@@ -54,9 +55,6 @@ function benchmarkReady(): boolean {
   }
 }
 
-const evalMetric = (dir: string, metric: string): number | null =>
-  (JSON.parse(readFileSync(join(dir, "eval.json"), "utf8")) as { metrics: Record<string, { mean: number | null }> }).metrics[metric]?.mean ?? null;
-
 const synthArgs = ["data", "synth", "--out", data, "--identities", `${b.identities}`, "--per-identity", `${b.perIdentity}`,
   "--test-identities", `${b.testIdentities}`, "--val-identities", `${b.valIdentities}`, "--sft-defects", sftDefectsFlag(b.sftDefects),
   "--size", `${b.size}`, "--seed", `${b.seed}`];
@@ -64,9 +62,8 @@ const sftArgs = ["sft", "--data", data, "--out", run, "--preset", DEMO_SFT.prese
   "--ckpt-every", `${DEMO_SFT.ckptEvery}`, "--keep-checkpoints", `${DEMO_SFT.keepCheckpoints}`, "--no-progress"];
 const ran: Ran[] = [];
 if (!benchmarkReady()) ran.push(portraitrl(synthArgs));
-/** The step of the run's newest checkpoint (0 when none): a run taken past DEMO_SFT.steps is not trained again. */
-const latestStep = (): number => (existsSync(runPaths.latest(run)) ? Number(/step-(\d+)$/.exec(realpathSync(runPaths.latest(run)))?.[1] ?? 0) : 0);
-if (latestStep() < DEMO_SFT.steps) ran.push(portraitrl(sftArgs));
+// A run already taken past DEMO_SFT.steps is not trained again.
+if (Math.max(0, ...checkpointSteps(run)) < DEMO_SFT.steps) ran.push(portraitrl(sftArgs));
 
 const validation: { step: number; mse: number | null; ssim: number | null; judge_dp: number | null; judge_pf: number | null }[] = [];
 for (let step = DEMO_SFT.ckptEvery; step <= DEMO_SFT.steps; step += DEMO_SFT.ckptEvery) {
@@ -74,7 +71,8 @@ for (let step = DEMO_SFT.ckptEvery; step <= DEMO_SFT.steps; step += DEMO_SFT.ckp
   if (!existsSync(ckpt)) throw new Error(`${ckpt}: missing; DEMO_SFT.keepCheckpoints must keep every checkpoint`);
   const out = join(evalRoot, `val-step-${step}`);
   if (!evalIsCurrent(out, ckpt)) ran.push(portraitrl(["eval", "--ckpt", ckpt, "--data", data, "--split", "val", "--out", out, "--method", "sft", "--overwrite"]));
-  validation.push({ step, mse: evalMetric(out, "mse"), ssim: evalMetric(out, "ssim"), judge_dp: evalMetric(out, "judge_dp"), judge_pf: evalMetric(out, "judge_pf") });
+  const mean = evalMeans(out);
+  validation.push({ step, mse: mean("mse"), ssim: mean("ssim"), judge_dp: mean("judge_dp"), judge_pf: mean("judge_pf") });
 }
 const chosen = validation.reduce((best, v) => ((v.mse ?? Infinity) < (best.mse ?? Infinity) ? v : best));
 process.stderr.write(`train:sft: validation MSE by step: ${validation.map((v) => `${v.step} ${v.mse?.toFixed(4)}`).join(", ")}; chosen step ${chosen.step}\n`);

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { evalJsonSchema, metricOf, type MetricName } from "../eval/format.js";
 
 export interface ValidationPoint {
   step: number;
@@ -15,11 +16,17 @@ export interface ValidationPoint {
   score: number | null;
 }
 
+/** The mean of each metric an eval folder's eval.json records (null where it has none). */
+export function evalMeans(evalDir: string): (m: MetricName) => number | null {
+  const metrics = evalJsonSchema.parse(JSON.parse(readFileSync(join(evalDir, "eval.json"), "utf8"))).metrics;
+  return (m) => metricOf(metrics, m).mean;
+}
+
 /** The validation point of one eval folder. */
 export function validationPoint(step: number, evalDir: string): ValidationPoint {
-  const metrics = (JSON.parse(readFileSync(join(evalDir, "eval.json"), "utf8")) as { metrics: Record<string, { mean: number | null } | undefined> }).metrics;
-  const dp = metrics["judge_dp"]?.mean ?? null;
-  const pf = metrics["judge_pf"]?.mean ?? null;
+  const mean = evalMeans(evalDir);
+  const dp = mean("judge_dp");
+  const pf = mean("judge_pf");
   return { step, judge_dp: dp, judge_pf: pf, score: dp !== null && pf !== null ? (dp + pf) / 2 : null };
 }
 

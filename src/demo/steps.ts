@@ -15,20 +15,16 @@ export interface StepLog {
   skipped: boolean;
 }
 
-/** The step's outcome from its exit: interrupted and failed children become one line each. */
-function finished(command: string, seconds: number, status: number | null, signal: NodeJS.Signals | null): StepLog {
-  if (signal === "SIGINT" || status === 130) throw new UserError(`interrupted during \`${command}\`; run the demo again to continue`, 130);
-  if (status !== 0) throw new UserError(`\`${command}\` failed (exit ${status ?? signal}); see its message above`, status ?? 1);
-  return { command, seconds, skipped: false };
-}
-
 /** Run `portraitrl <args>` with the same Node and CLI entry as this process; exit codes pass through. */
 export function runCli(cliEntry: string, args: readonly string[]): StepLog {
   const command = `portraitrl ${args.join(" ")}`;
   process.stderr.write(`\n$ ${command}\n`);
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [cliEntry, ...args], { stdio: "inherit" });
-  return finished(command, (performance.now() - t0) / 1000, r.status, r.signal);
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.signal === "SIGINT" || r.status === 130) throw new UserError(`interrupted during \`${command}\`; run the demo again to continue`, 130);
+  if (r.status !== 0) throw new UserError(`\`${command}\` failed (exit ${r.status ?? r.signal}); see its message above`, r.status ?? 1);
+  return { command, seconds, skipped: false };
 }
 
 export function skipped(command: string): StepLog {
