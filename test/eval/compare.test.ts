@@ -148,7 +148,7 @@ describe("portraitrl compare (CLI)", () => {
     const slowRun = JSON.parse(await readFile(join(out, "slow", "seed1", "run", "config.json"), "utf8"));
     expect([slowRun.config.algorithm, slowRun.config.optimizer.lr, slowRun.config.groupSize, slowRun.config.lora.rank]).toEqual(["naspo", 0.001, 4, 2]);
     const wdpRun = JSON.parse(await readFile(join(out, "reward-wdp", "seed0", "run", "config.json"), "utf8"));
-    expect([wdpRun.config.reward, wdpRun.config.optimizer.lr]).toEqual([{ variant: "ours", wDp: 0.8 }, 0.05]);
+    expect([wdpRun.config.reward, wdpRun.config.optimizer.lr]).toEqual([{ variant: "ours", wDp: 0.8, recipe: "standardized" }, 0.05]);
     const [sl0, sl1, wd0, wd1] = await Promise.all(["slow/seed0", "slow/seed1", "reward-wdp/seed0", "reward-wdp/seed1"].map(ev));
     checkRow(mdRow(md, 1, "slow"), 2, sl0!, sl1!);
     checkRow(mdRow(md, 3, "wdp"), 1, wd0!, wd1!);
