@@ -61,6 +61,24 @@ describe("cold-start SFT on 8 triplets (tiny)", () => {
     expect(run.versions.jax_js).toBe("0.1.25");
   });
 
+  it("with the EMA on, the live array count stays flat from step 5 to step 40", async () => {
+    const out = join(tempDir("ema-leak"), "run");
+    const config = tinyConfig({ steps: 40, batchSize: 4, logEvery: 10, ckptEvery: 40, ema: { decay: 0.9 } });
+    const live: Record<number, number> = {};
+    const r = await runSft({
+      out,
+      config,
+      records,
+      dataDir: data,
+      onStep: (s) => {
+        if (s.step === 5 || s.step === 40) live[s.step] = liveArrayCount();
+      },
+    });
+    expect(r.status).toBe("completed");
+    expect(live[5]).toBeGreaterThan(0);
+    expect(live[40]).toBe(live[5]);
+  });
+
   it("an interrupted then resumed run ends bit-identical to an uninterrupted one", async () => {
     const config = tinyConfig({ steps: 12, batchSize: 4, logEvery: 2, ckptEvery: 5 });
     const straight = join(tempDir("straight"), "run");
