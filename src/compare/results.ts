@@ -6,7 +6,7 @@
  * readCompareFolder, as in `portraitrl report`.
  */
 import { METRIC_NAMES, metricOf, type MetricName } from "../eval/format.js";
-import { pairedSeedMarkdown, pairedSeedTable, type PairedSeedCell, type PairedSeedTable } from "../eval/paired-seeds.js";
+import { PAIRED_BASELINES, pairedSeedMarkdown, pairedTablesOf, type PairedSeedCell, type PairedSeedTable } from "../eval/paired-seeds.js";
 import { buildTable1, buildTable3, readCompareFolder, tableToMarkdown, TABLE_COLUMNS, type ResultsTable, type TableRowInput } from "../eval/tables.js";
 import { RESULTS_KIND } from "./manifest.js";
 
@@ -49,20 +49,14 @@ function rowResults(input: TableRowInput, table: ResultsTable, paired: readonly 
   };
 }
 
-/** The paired tables of one results table against each baseline that is among its rows. */
-function pairedTables(table: ResultsTable, inputs: readonly TableRowInput[], baselines: readonly string[]): PairedSeedTable[] {
-  const rows = inputs.map((inp) => ({ method: inp.method, label: table.rows.find((r) => r.method === inp.method)!.label, evals: inp.evals }));
-  return baselines.flatMap((b) => pairedSeedTable(rows, b) ?? []);
-}
-
 /** Read every finished cell of the compare folder `dir` and build its tables and results.json. */
 export async function collectResults(dir: string): Promise<CompareResults> {
   const cmp = await readCompareFolder(dir);
   const methodRows = cmp.rows.filter((r) => r.evals.length > 0);
   const table1 = buildTable1(methodRows);
   const table3 = cmp.rewards.length > 0 ? buildTable3(cmp.rewardRows) : null;
-  const paired1 = pairedTables(table1, methodRows, ["sft", "naspo"]);
-  const paired3 = table3 ? pairedTables(table3, cmp.rewardRows, ["sft", "ours"]) : [];
+  const paired1 = pairedTablesOf(table1, methodRows, PAIRED_BASELINES.table1);
+  const paired3 = table3 ? pairedTablesOf(table3, cmp.rewardRows, PAIRED_BASELINES.table3) : [];
   const json = {
     kind: RESULTS_KIND,
     version: 1,

@@ -7,7 +7,7 @@
  */
 import { metricOf, type EvalJson, type MetricName } from "./format.js";
 import { tInterval95 } from "./student-t.js";
-import type { TableColumn } from "./tables.js";
+import type { ResultsTable, TableColumn, TableRowInput } from "./tables.js";
 
 /** The judge's metrics and the pixel distances to the exact target (independent of every reward). */
 export const PAIRED_METRICS: readonly MetricName[] = ["judge_dp", "judge_pf", "mse", "psnr", "ssim", "mse_figure", "psnr_figure", "ssim_figure"];
@@ -81,6 +81,15 @@ export function formatPairedCell(c: PairedSeedCell): string {
   if (c.mean === null) return "—";
   if (c.ci95 === null) return `${signed(c.mean)} (1 seed)`;
   return `${signed(c.mean)} [${signed(c.ci95[0])}, ${signed(c.ci95[1])}]${c.excludes_zero ? "*" : ""}`;
+}
+
+/** The rows each table's differences are taken against: Table 1 (methods) and Table 3 (rewards). */
+export const PAIRED_BASELINES = { table1: ["sft", "naspo"], table3: ["sft", "ours"] } as const;
+
+/** The paired tables of one results table (its row labels) against each baseline that is among its rows. */
+export function pairedTablesOf(table: ResultsTable, inputs: readonly TableRowInput[], baselines: readonly string[]): PairedSeedTable[] {
+  const rows = inputs.map((inp) => ({ method: inp.method, label: table.rows.find((r) => r.method === inp.method)!.label, evals: inp.evals }));
+  return baselines.flatMap((b) => pairedSeedTable(rows, b) ?? []);
 }
 
 /** A markdown table of the paired differences, with the column labels of `columns`. */

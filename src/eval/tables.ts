@@ -204,7 +204,7 @@ export async function readCompareFolder(dir: string): Promise<CompareFolderEvals
     const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "not found (not a compare folder)" : `malformed JSON (${(err as Error).message})`;
     throw new UserError(`${path}: ${why}`, 1);
   }
-  const obj = raw as { kind?: unknown; methods?: unknown; seeds?: unknown; rewards?: unknown };
+  const obj = raw as { kind?: unknown; methods?: unknown; seeds?: unknown; rewards?: unknown; arms?: Record<string, { algo?: unknown }> };
   if (obj.kind !== "portraitrl-compare") throw new UserError(`${path}: kind: expected "portraitrl-compare"`, 1);
   if (!Array.isArray(obj.methods) || !obj.methods.every((m) => typeof m === "string" && m.length > 0)) {
     throw new UserError(`${path}: methods: expected an array of method names`, 1);
@@ -223,7 +223,9 @@ export async function readCompareFolder(dir: string): Promise<CompareFolderEvals
     const folders = await seedFolders(dir, method, seeds);
     for (const seed of seeds) if (!folders.has(seed)) missing.push(`${method}/seed${seed}`);
     for (const [seed, folder] of folders) cells.push({ method, seed, folder });
-    rows.push(rowOf(dir, method, [...folders.values()]));
+    const armAlgo = obj.arms?.[method]?.algo;
+    const paradigm = typeof armAlgo === "string" ? KNOWN_METHODS[armAlgo]?.paradigm : undefined; // an ablation arm is of its algorithm's paradigm
+    rows.push({ ...rowOf(dir, method, [...folders.values()]), ...(paradigm ? { paradigm } : {}) });
   }
   return { methods, seeds, rewards, rows, rewardRows: await rewardRows(dir, seeds, rewards, rows), cells, missing };
 }

@@ -7,13 +7,14 @@ import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "../runtime/errors.js";
 import { readEvalFolder, type EvalFolder } from "../eval/folder.js";
-import { buildTable1, buildTable3, readCompareFolder, rowsFromEvalFolders } from "../eval/tables.js";
+import { PAIRED_BASELINES, pairedTablesOf } from "../eval/paired-seeds.js";
+import { TABLE_COLUMNS, buildTable1, buildTable3, readCompareFolder, rowsFromEvalFolders } from "../eval/tables.js";
 import { esc, page, type PageSection } from "./html.js";
 import { ImageInliner } from "./images.js";
 import { listGroupEpochs, readGroups, readRunMetrics, type RunMetrics } from "./run-folder.js";
 import { overlayCharts, runCharts } from "./sections/curves.js";
 import { comparisonHtml, groupGridHtml, sharedIds } from "./sections/grids.js";
-import { tableHtml } from "./sections/tables.js";
+import { pairedTableHtml, tableHtml } from "./sections/tables.js";
 
 export type ReportKind = "run" | "compare" | "eval";
 
@@ -125,8 +126,11 @@ async function compareSections(dir: string, opts: Required<Omit<ReportOptions, "
   const cmp = await readCompareFolder(dir);
   const table1Rows = cmp.rows.filter((r) => r.evals.length > 0);
   const sections: PageSection[] = [];
-  const tables = [tableHtml(buildTable1(table1Rows))];
-  if (cmp.rewards.length > 0) tables.push(tableHtml(buildTable3(cmp.rewardRows)));
+  const table1 = buildTable1(table1Rows);
+  const table3 = cmp.rewards.length > 0 ? buildTable3(cmp.rewardRows) : null;
+  const tables = [tableHtml(table1), ...(table3 ? [tableHtml(table3)] : [])];
+  for (const p of pairedTablesOf(table1, table1Rows, PAIRED_BASELINES.table1)) tables.push(pairedTableHtml(p, "Table 1", TABLE_COLUMNS));
+  if (table3) for (const p of pairedTablesOf(table3, cmp.rewardRows, PAIRED_BASELINES.table3)) tables.push(pairedTableHtml(p, "Table 3", TABLE_COLUMNS));
   if (cmp.missing.length > 0) tables.push(`<p class="note">Not finished yet: ${esc(cmp.missing.join(", "))}.</p>`);
   sections.push({ id: "tables", title: "Results", html: tables.join("\n") });
 

@@ -151,6 +151,7 @@ describe("portraitrl compare (CLI)", () => {
     expect([wdpRun.config.reward, wdpRun.config.optimizer.lr]).toEqual([{ variant: "ours", wDp: 0.8, recipe: "standardized" }, 0.05]);
     const [sl0, sl1, wd0, wd1] = await Promise.all(["slow/seed0", "slow/seed1", "reward-wdp/seed0", "reward-wdp/seed1"].map(ev));
     checkRow(mdRow(md, 1, "slow"), 2, sl0!, sl1!);
+    expect(mdRow(md, 1, "slow")[1]).toBe("RL"); // an arm's paradigm is its algorithm's
     checkRow(mdRow(md, 3, "wdp"), 1, wd0!, wd1!);
 
     const results = JSON.parse(await readFile(join(out, "results.json"), "utf8"));

@@ -2,6 +2,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collectResults } from "../../src/compare/results.js";
+import { formatPairedCell, type PairedSeedTable } from "../../src/eval/paired-seeds.js";
 import { buildReport, detectKind, writeReport } from "../../src/report/build.js";
 import { niceTicks, lineChart } from "../../src/report/svg-chart.js";
 import { UserError } from "../../src/runtime/errors.js";
@@ -102,6 +104,15 @@ describe("report", () => {
     expect(html).toContain("<text x=\"");
     expect(html).toMatch(/naspo s1<\/text>/);
     expect(count(html, /<h3>(flow-grpo|naspo) — epoch 4<\/h3>/g)).toBe(2);
+    // the differences paired by seed, the same cells as the compare's results.json
+    const paired = (await collectResults(dir)).json.paired as { table1: PairedSeedTable[] };
+    expect(paired.table1.map((t) => t.baseline)).toEqual(["sft", "naspo"]);
+    expect(html).toContain("Paired differences (Table 1): row − +SFT");
+    expect(html).toContain("Paired differences (Table 1): row − +PortraitRL (NaSPO)");
+    expect(html).toContain("Paired differences (Table 3): row − - (SFT)");
+    const naspoVsSft = paired.table1[0]!.rows.find((r) => r.method === "naspo")!.cells["judge_dp"]!;
+    expect(naspoVsSft.n_seeds).toBe(2);
+    expect(html).toContain(formatPairedCell(naspoVsSft));
   });
 
   it("bad input: one clear line", async () => {

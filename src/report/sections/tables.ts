@@ -1,5 +1,7 @@
-/** A results table (eval/tables.ts) as an HTML table: best bold, second best underlined, notes below. */
-import type { ResultsTable } from "../../eval/tables.js";
+/** Results tables (eval/tables.ts) as HTML tables: best bold, second best underlined, notes below. */
+import type { MetricName } from "../../eval/format.js";
+import { formatPairedCell, type PairedSeedTable } from "../../eval/paired-seeds.js";
+import type { ResultsTable, TableColumn } from "../../eval/tables.js";
 import { esc } from "../html.js";
 
 export function tableHtml(t: ResultsTable): string {
@@ -19,4 +21,19 @@ export function tableHtml(t: ResultsTable): string {
   });
   return `<h3>${esc(t.title)}</h3><div class="table-scroll"><table class="results"><thead><tr>${head}</tr></thead><tbody>${rows.join("")}</tbody></table></div>` +
     `<div class="notes">Best in bold, second best underlined. ${t.notes.map(esc).join(" ")}</div>`;
+}
+
+/** A table of differences paired by seed (eval/paired-seeds.ts): mean [95% t interval], marked where it excludes 0. */
+export function pairedTableHtml(t: PairedSeedTable, title: string, columns: readonly TableColumn[]): string {
+  const label = (m: MetricName): string => columns.find((c) => c.metric === m)?.label ?? m;
+  const head = [`<th class="lbl">Row</th>`, ...t.metrics.map((m) => `<th>${esc(label(m))}</th>`)].join("");
+  const rows = t.rows.map((r) => {
+    const cells = t.metrics.map((m) => {
+      const c = r.cells[m]!;
+      return `<td class="${c.excludes_zero ? "best" : ""}">${esc(formatPairedCell(c))}</td>`;
+    });
+    return `<tr><td class="lbl">${esc(r.label)}</td>${cells.join("")}</tr>`;
+  });
+  return `<h3>${esc(`Paired differences (${title}): row − ${t.baseline_label}`)}</h3><div class="table-scroll"><table class="results"><thead><tr>${head}</tr></thead><tbody>${rows.join("")}</tbody></table></div>` +
+    `<div class="notes">Mean of the per-seed differences [95% t interval over seeds], paired by training seed; bold and * where the interval excludes 0.</div>`;
 }
