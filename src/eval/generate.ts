@@ -12,7 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { sampleOde, timeGrid, type OdeSolver } from "../flow/index.js";
-import { buildModel, createOnnxVelocity, imagesToTokens, tokenizeBatch, tokensToImages, type EditModel, type LoadedCheckpoint, type OnnxVelocity } from "../model/index.js";
+import { buildModel, createOnnxVelocity, imagesToTokens, tokenizeBatch, tokensToImages, type EditModel, type LoadedCheckpoint, type OnnxVelocity, onnxVelocityFn } from "../model/index.js";
 import { jax, np, type JaxArray } from "../runtime/jax.js";
 import { Rng } from "../runtime/rng.js";
 import type { VelocityFn } from "../flow/index.js";
@@ -36,7 +36,7 @@ export interface GenerateOptions {
 }
 
 /** The velocity of one batch (reference tokens [B, N, P], word ids [B, W]); `done` frees what it holds. */
-type BatchVelocity = (refTokens: Float32Array, text: Int32Array) => { velocity: VelocityFn; done(): void };
+type BatchVelocity = (refTokens: Float32Array, text: Int32Array) => Promise<{ velocity: VelocityFn; done(): void }>;
 
 interface Engine {
   batch: BatchVelocity;
@@ -52,7 +52,7 @@ function jaxEngine(ckpt: LoadedCheckpoint, model: EditModel, B: number): Engine 
     ? jax.jit((b: JaxArray, l: JaxArray, xt: JaxArray, t: JaxArray, ref: JaxArray, text: JaxArray) => model.velocity(b, l, xt, t, ref, text))
     : jax.jit((b: JaxArray, xt: JaxArray, t: JaxArray, ref: JaxArray, text: JaxArray) => model.velocity(b, null, xt, t, ref, text));
   return {
-    batch(refTokens, textIds) {
+    async batch(refTokens, textIds) {
       const ref = np.array(refTokens, { shape });
       const text = np.array(textIds, { shape: [B, c.textMaxWords], dtype: np.int32 });
       const v = (x: JaxArray, t: number): JaxArray => {
@@ -71,7 +71,6 @@ function jaxEngine(ckpt: LoadedCheckpoint, model: EditModel, B: number): Engine 
 }
 
 function onnxEngine(ckpt: LoadedCheckpoint, model: EditModel, B: number): Engine {
-  const shape = [B, model.tokensPerImage, model.tokenDim];
   let session: Promise<OnnxVelocity> | undefined;
   const ready = (): Promise<OnnxVelocity> =>
     (session ??= createOnnxVelocity(model, ONNX_THREADS).then((s) => {
@@ -79,13 +78,8 @@ function onnxEngine(ckpt: LoadedCheckpoint, model: EditModel, B: number): Engine
       return s;
     }));
   return {
-    batch(ref, text) {
-      const v = async (x: JaxArray, t: number): Promise<JaxArray> => {
-        const xt = (await x.data()) as Float32Array;
-        const out = await (await ready()).velocity({ xt, t: new Float32Array(B).fill(t), ref, text }, B);
-        return np.array(out, { shape });
-      };
-      return { velocity: v, done: () => {} };
+    async batch(ref, text) {
+      return { velocity: onnxVelocityFn(await ready(), ref, text, [B, model.tokensPerImage, model.tokenDim]), done: () => {} };
     },
     dispose: () => void session?.then((s) => s.release()),
   };
@@ -123,7 +117,7 @@ export function checkpointEditor(ckpt: LoadedCheckpoint, opts: GenerateOptions):
       });
       const x1 = new Float32Array(B * N * P);
       idx.forEach((j, i) => x1.set(new Rng(recordSeed(opts.seed, records[j]!.id)).normalArray(N * P), i * N * P));
-      const { velocity, done } = engine.batch(imagesToTokens(pixels, B, c), tokenizeBatch(idx.map((j) => instructions[j]!), c));
+      const { velocity, done } = await engine.batch(imagesToTokens(pixels, B, c), tokenizeBatch(idx.map((j) => instructions[j]!), c));
       const x0 = await sampleOde(velocity, np.array(x1, { shape: [B, N, P] }), grid, solver);
       done();
       const images = tokensToImages(Float32Array.from(await x0.data()), B, c);
