@@ -81,6 +81,8 @@ async function main(): Promise<void> {
   } else process.stderr.write(`${peer.reason}\n`);
 
   const loadBefore = loadavg()[0]!;
+  if (loadBefore > availableParallelism() && hasPeer)
+    process.stderr.write(`bench/onnx-forward: load average ${loadBefore.toFixed(1)} on ${availableParallelism()} cores before the timed rounds; PyTorch's OpenMP threads slow down far more than jax-js or ORT on an oversubscribed machine, so the ratios to PyTorch flatter both\n`);
   const ms = { jaxjs: [] as number[], ort: [] as number[], ortWithSync: [] as number[], weightSync: [] as number[], pytorch: [] as number[] };
   const ratio = { ortToJaxjs: [] as number[], jaxjsToPytorch: [] as number[], ortToPytorch: [] as number[], ortWithSyncToPytorch: [] as number[] };
   for (let r = 0; r < rounds; r++) {
