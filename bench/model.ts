@@ -15,18 +15,7 @@ import { Rng } from "../src/runtime/rng.js";
 import { initTrainState, makeTrainStep } from "../src/runtime/train-step.js";
 import { buildModel, headDim, linearModules, presetConfig, sequenceLength, tokenizeBatch, type EditModel } from "../src/model/index.js";
 import { startPeer } from "./peer.js";
-
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? def) : def;
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const round = (x: number, d = 1): number => +x.toFixed(d);
-const spread = (xs: number[], d = 1): { median: number; min: number; max: number } => ({ median: round(median(xs), d), min: round(Math.min(...xs), d), max: round(Math.max(...xs), d) });
+import { median, modelBenchArgs, round, spread } from "./stats.js";
 
 /** Forward FLOPs (multiply-add = 2) of matmuls: every Linear, attention products, RoPE rotation, text encoder. */
 function forwardFlops(m: EditModel, B: number): number {
@@ -56,10 +45,7 @@ function forwardFlops(m: EditModel, B: number): number {
 
 async function main(): Promise<void> {
   await initJax();
-  const preset = arg("preset", "small");
-  const B = Number(arg("batch", "32"));
-  const rounds = Number(arg("rounds", "5"));
-  const reps = Number(arg("reps", "3"));
+  const { preset, B, rounds, reps } = modelBenchArgs();
   const c = presetConfig(preset);
   const m = buildModel(c);
   const baseHost = m.initBase(0);

@@ -47,6 +47,8 @@ export const evalJsonSchema = z.looseObject({
    */
   weights: z.enum(["base-ema", "lora-ema", "trained"]).nullable().optional(),
   split: z.string().min(1),
+  /** The forward engine that sampled a checkpoint ("jax" | "onnx"); absent for the checkpoint-free editors and in older folders. */
+  engine: z.enum(["jax", "onnx"]).optional(),
   seed: z.number().int(),
   steps: z.number().int().positive(),
   judge: z.looseObject({

@@ -5,13 +5,23 @@
  * from its own seed (the eval seed and the record id), so an image does not depend on the batch it falls
  * in or on the other records. Batches have a fixed size (the last one is padded) so the one jitted
  * velocity program never recompiles.
+ *
+ * The forward engine: "jax" (the jitted jax-js velocity) or "onnx" (the model's ONNX export on
+ * onnxruntime-node, src/model/onnx; `ONNX_THREADS` intra-op threads, weights handed over once). Both
+ * drive the same sampler; they agree to float rounding (test/eval/eval-engine.test.ts).
  */
 import { createHash } from "node:crypto";
 import { sampleOde, timeGrid, type OdeSolver } from "../flow/index.js";
-import { buildModel, imagesToTokens, tokenizeBatch, tokensToImages, type LoadedCheckpoint } from "../model/index.js";
+import { buildModel, createOnnxVelocity, imagesToTokens, tokenizeBatch, tokensToImages, type EditModel, type LoadedCheckpoint, type OnnxVelocity, onnxVelocityFn } from "../model/index.js";
 import { jax, np, type JaxArray } from "../runtime/jax.js";
 import { Rng } from "../runtime/rng.js";
+import type { VelocityFn } from "../flow/index.js";
 import type { Editor } from "./evaluate.js";
+
+export const FORWARD_ENGINES = ["jax", "onnx"] as const;
+export type ForwardEngine = (typeof FORWARD_ENGINES)[number];
+/** Intra-op threads of the ONNX engine: fixed, so results do not depend on the machine's core count. */
+export const ONNX_THREADS = 2;
 
 export interface GenerateOptions {
   /** Sampling steps (default 6). */
@@ -21,6 +31,58 @@ export interface GenerateOptions {
   seed: number;
   /** Records per model call (default 32). */
   batchSize?: number;
+  /** Forward engine (default "jax"). */
+  engine?: ForwardEngine;
+}
+
+/** The velocity of one batch (reference tokens [B, N, P], word ids [B, W]); `done` frees what it holds. */
+type BatchVelocity = (refTokens: Float32Array, text: Int32Array) => Promise<{ velocity: VelocityFn; done(): void }>;
+
+interface Engine {
+  batch: BatchVelocity;
+  dispose(): void;
+}
+
+function jaxEngine(ckpt: LoadedCheckpoint, model: EditModel, B: number): Engine {
+  const c = ckpt.config;
+  const shape = [B, model.tokensPerImage, model.tokenDim];
+  const base = np.array(ckpt.base, { shape: [model.baseSize] });
+  const lora = ckpt.lora && ckpt.loraWeights ? np.array(ckpt.loraWeights, { shape: [model.loraSize] }) : null;
+  const velocity = lora
+    ? jax.jit((b: JaxArray, l: JaxArray, xt: JaxArray, t: JaxArray, ref: JaxArray, text: JaxArray) => model.velocity(b, l, xt, t, ref, text))
+    : jax.jit((b: JaxArray, xt: JaxArray, t: JaxArray, ref: JaxArray, text: JaxArray) => model.velocity(b, null, xt, t, ref, text));
+  return {
+    async batch(refTokens, textIds) {
+      const ref = np.array(refTokens, { shape });
+      const text = np.array(textIds, { shape: [B, c.textMaxWords], dtype: np.int32 });
+      const v = (x: JaxArray, t: number): JaxArray => {
+        const tt = np.full([B], t, { dtype: np.float32 });
+        return lora
+          ? (velocity as (...a: JaxArray[]) => JaxArray)(base.ref, lora.ref, x, tt, ref.ref, text.ref)
+          : (velocity as (...a: JaxArray[]) => JaxArray)(base.ref, x, tt, ref.ref, text.ref);
+      };
+      return { velocity: v, done: () => (ref.dispose(), text.dispose()) };
+    },
+    dispose() {
+      base.dispose();
+      lora?.dispose();
+    },
+  };
+}
+
+function onnxEngine(ckpt: LoadedCheckpoint, model: EditModel, B: number): Engine {
+  let session: Promise<OnnxVelocity> | undefined;
+  const ready = (): Promise<OnnxVelocity> =>
+    (session ??= createOnnxVelocity(model, ONNX_THREADS).then((s) => {
+      s.setWeights(ckpt.base, ckpt.loraWeights ?? null);
+      return s;
+    }));
+  return {
+    async batch(ref, text) {
+      return { velocity: onnxVelocityFn(await ready(), ref, text, [B, model.tokensPerImage, model.tokenDim]), done: () => {} };
+    },
+    dispose: () => void session?.then((s) => s.release()),
+  };
 }
 
 export const DEFAULT_EVAL_STEPS = 6;
@@ -39,11 +101,7 @@ export function checkpointEditor(ckpt: LoadedCheckpoint, opts: GenerateOptions):
   const B = Math.max(1, opts.batchSize ?? 32);
   const grid = timeGrid(opts.steps ?? DEFAULT_EVAL_STEPS, { targetTokens: N });
   const solver = opts.solver ?? "euler";
-  const base = np.array(ckpt.base, { shape: [model.baseSize] });
-  const lora = ckpt.lora && ckpt.loraWeights ? np.array(ckpt.loraWeights, { shape: [model.loraSize] }) : null;
-  const velocity = lora
-    ? jax.jit((b: JaxArray, l: JaxArray, xt: JaxArray, t: JaxArray, ref: JaxArray, text: JaxArray) => model.velocity(b, l, xt, t, ref, text))
-    : jax.jit((b: JaxArray, xt: JaxArray, t: JaxArray, ref: JaxArray, text: JaxArray) => model.velocity(b, null, xt, t, ref, text));
+  const engine = (opts.engine ?? "jax") === "onnx" ? onnxEngine(ckpt, model, B) : jaxEngine(ckpt, model, B);
   const side = c.imageSize * c.imageSize * c.latentChannels;
 
   const editor: Editor = async (references, instructions, records) => {
@@ -59,26 +117,13 @@ export function checkpointEditor(ckpt: LoadedCheckpoint, opts: GenerateOptions):
       });
       const x1 = new Float32Array(B * N * P);
       idx.forEach((j, i) => x1.set(new Rng(recordSeed(opts.seed, records[j]!.id)).normalArray(N * P), i * N * P));
-      const ref = np.array(imagesToTokens(pixels, B, c), { shape: [B, N, P] });
-      const text = np.array(tokenizeBatch(idx.map((j) => instructions[j]!), c), { shape: [B, c.textMaxWords], dtype: np.int32 });
-      const v = (x: JaxArray, t: number): JaxArray => {
-        const tt = np.full([B], t, { dtype: np.float32 });
-        return lora
-          ? (velocity as (...a: JaxArray[]) => JaxArray)(base.ref, lora.ref, x, tt, ref.ref, text.ref)
-          : (velocity as (...a: JaxArray[]) => JaxArray)(base.ref, x, tt, ref.ref, text.ref);
-      };
-      const x0 = await sampleOde(v, np.array(x1, { shape: [B, N, P] }), grid, solver);
-      ref.dispose();
-      text.dispose();
+      const { velocity, done } = await engine.batch(imagesToTokens(pixels, B, c), tokenizeBatch(idx.map((j) => instructions[j]!), c));
+      const x0 = await sampleOde(velocity, np.array(x1, { shape: [B, N, P] }), grid, solver);
+      done();
       const images = tokensToImages(Float32Array.from(await x0.data()), B, c);
       for (let i = 0; i < n; i++) out.push(images.slice(i * side, (i + 1) * side));
     }
     return out;
   };
-  return Object.assign(editor, {
-    dispose(): void {
-      base.dispose();
-      lora?.dispose();
-    },
-  });
+  return Object.assign(editor, { dispose: () => engine.dispose() });
 }

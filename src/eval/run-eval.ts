@@ -10,7 +10,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { loadDataset, splitFile, SPLITS, type DatasetRecord, type Split } from "../data/index.js";
-import { chooseWeights, loadCheckpoint, type BaseWeightChoice } from "../model/index.js";
+import { chooseWeights, loadCheckpoint, loadOrt, ORT_PACKAGE, type BaseWeightChoice } from "../model/index.js";
 import { buildJudge, checkJudgeConfig, type JudgeConfig } from "../reward/judge-config.js";
 import { DEFAULT_PROMPT_DIR, loadTemplates } from "../reward/prompts.js";
 import type { Judge } from "../reward/types.js";
@@ -21,7 +21,7 @@ import { loadEvalEmbedders } from "./embedders.js";
 import { evaluateEditor, type Editor } from "./evaluate.js";
 import { writeEvalFolder, type EvalFolder } from "./folder.js";
 import type { EvalMeta } from "./format.js";
-import { DEFAULT_EVAL_STEPS, checkpointEditor } from "./generate.js";
+import { DEFAULT_EVAL_STEPS, FORWARD_ENGINES, checkpointEditor, type ForwardEngine } from "./generate.js";
 
 export type EditorChoice = { kind: "checkpoint"; ckpt: string } | { kind: "copy-reference" } | { kind: "oracle-target" };
 
@@ -51,6 +51,8 @@ export interface RunEvalOptions {
    * trained weights (model/checkpoint.ts chooseWeights).
    */
   weights?: BaseWeightChoice;
+  /** Forward engine of a checkpoint's sampler (default "jax"; generate.ts). */
+  engine?: ForwardEngine;
   /** Progress and notices (default: stderr). */
   log?: (line: string) => void;
 }
@@ -62,9 +64,9 @@ function packageVersion(spec: string): string {
   return (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
 }
 
-function versions(): EvalMeta["versions"] {
+function versions(engine: ForwardEngine): EvalMeta["versions"] {
   const own = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
-  return { portraitrl: own, node: process.version, jax_js: packageVersion("@jax-js/jax") };
+  return { portraitrl: own, node: process.version, jax_js: packageVersion("@jax-js/jax"), ...(engine === "onnx" ? { onnxruntime_node: packageVersion(ORT_PACKAGE) } : {}) };
 }
 
 const sha256 = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex");
@@ -80,6 +82,14 @@ async function checkInputs(o: RunEvalOptions): Promise<{ split: Split; ckptDir: 
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UserError(`${flag} ${v}: expected a positive integer`);
   }
   if (o.seed !== undefined && !Number.isSafeInteger(o.seed)) throw new UserError(`--seed ${o.seed}: expected an integer`);
+  const engine = o.engine ?? "jax";
+  if (!FORWARD_ENGINES.includes(engine)) throw new UserError(`--engine ${JSON.stringify(engine)}: expected one of ${FORWARD_ENGINES.join(", ")}`);
+  if (engine === "onnx") {
+    if (o.editor.kind !== "checkpoint") throw new UserError(`--engine onnx: only a checkpoint is sampled (--editor ${o.editor.kind} runs no model)`);
+    await loadOrt().catch((e: unknown) => {
+      throw new UserError(`--engine onnx: ${(e as Error).message}`);
+    });
+  }
   let ckptDir: string | null = null;
   if (o.editor.kind === "checkpoint") {
     if (!existsSync(join(o.editor.ckpt, "config.json"))) throw new UserError(`--ckpt ${o.editor.ckpt}: not a checkpoint folder (no config.json)`);
@@ -104,6 +114,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalFolder> {
   checkJudgeConfig(o.judge, synthetic, o.data);
   const seed = o.seed ?? 0;
   const steps = o.steps ?? DEFAULT_EVAL_STEPS;
+  const engine = o.engine ?? "jax";
 
   let editor: Editor;
   let size: number;
@@ -128,7 +139,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalFolder> {
       log(`portraitrl eval: ${given} is ${what}; sampling the EMA weights (--weights base for the trained ones)`);
     }
     await initJax();
-    const ed = checkpointEditor({ ...ckpt, base: chosen.base, ...(chosen.loraWeights ? { loraWeights: chosen.loraWeights } : {}) }, { seed, steps, ...(o.batchSize ? { batchSize: o.batchSize } : {}) });
+    const ed = checkpointEditor({ ...ckpt, base: chosen.base, ...(chosen.loraWeights ? { loraWeights: chosen.loraWeights } : {}) }, { seed, steps, engine, ...(o.batchSize ? { batchSize: o.batchSize } : {}) });
     editor = ed;
     dispose = () => ed.dispose();
     size = c.imageSize;
@@ -166,7 +177,8 @@ export async function runEval(o: RunEvalOptions): Promise<EvalFolder> {
       steps,
       judge: judgeRecord(o.judge, ready.judge),
       embedders: embedders.record,
-      versions: versions(),
+      ...(o.editor.kind === "checkpoint" ? { engine } : {}),
+      versions: versions(engine),
     };
     return await writeEvalFolder(resolve(o.out), { meta, samples }, { overwrite: o.overwrite ?? false });
   } finally {

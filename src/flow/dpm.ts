@@ -54,7 +54,7 @@ export async function sampleDpm2m(velocity: VelocityFn, x1: JaxArray, grid: read
   let prev: { m1: JaxArray; sPrev: number } | null = null;
   for (let i = 0; i + 1 < grid.length; i++) {
     const s = grid[i] as number;
-    const m0 = dataPrediction(x.ref, velocity(x.ref, s), s);
+    const m0 = dataPrediction(x.ref, await velocity(x.ref, s), s);
     const keep = m0.ref;
     x = dpm2mStep(x, m0, prev, s, grid[i + 1] as number);
     prev = { m1: keep, sPrev: s };

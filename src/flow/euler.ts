@@ -18,7 +18,7 @@ export async function sampleEuler(velocity: VelocityFn, x1: JaxArray, grid: read
   let x = x1;
   for (let i = 0; i + 1 < grid.length; i++) {
     const t = grid[i] as number;
-    const v = velocity(x.ref, t);
+    const v = await velocity(x.ref, t);
     x = eulerStep(x, v, t, grid[i + 1] as number);
     await x.blockUntilReady();
   }

@@ -88,7 +88,7 @@ export async function sampleSde(
     const t = grid[i] as number;
     const tNext = grid[i + 1] as number;
     const k = (keys[i] as JaxArray).reshape([2]);
-    const v = velocity(x.ref, t);
+    const v = await velocity(x.ref, t);
     if (i < start || i >= start + size) {
       k.dispose();
       x = eulerStep(x, v, t, tNext);

@@ -15,7 +15,7 @@ import { DINOV2_PREPROCESS, OPENCLIP_PREPROCESS, preprocessImage } from "../../s
 import { clipEmbedder } from "../../src/reward/hf-embedder.js";
 import type { Image } from "../../src/reward/types.js";
 import { UserError } from "../../src/runtime/errors.js";
-import { Message, int64s } from "../fixtures/onnx/proto.js";
+import { Message, int64s } from "../../src/model/onnx/proto.js";
 import {
   cosine, referenceClipImage, referenceClipText, referenceDinoCls, referenceTokenize, writeTinyClip, writeTinyDino, type TinyClip, type TinyDino,
 } from "../fixtures/onnx/tiny-embedders.js";

@@ -6,14 +6,14 @@
  * and the ODE flow map is x_t = (1 − t)μ + sqrt(var_t)·x1, so x0 = μ + s·x1 exactly.
  */
 import { np, type JaxArray } from "../../src/runtime/jax.js";
-import type { VelocityFn } from "../../src/flow/index.js";
 
 export interface GaussianData {
   mu: number[];
   s: number[];
 }
 
-export function exactVelocity(data: GaussianData): VelocityFn {
+/** v*(x, t), synchronous (a `VelocityFn` the tests can also call directly). */
+export function exactVelocity(data: GaussianData): (xt: JaxArray, t: number) => JaxArray {
   return (xt: JaxArray, t: number) => {
     const varT = data.s.map((s) => (1 - t) ** 2 * s * s + t * t);
     const gain = np.array(data.s.map((s, d) => (t - (1 - t) * s * s) / (varT[d] as number)));
