@@ -31,7 +31,7 @@ export const sftDefectsFlag = (d: { detail: number; colour: number; pose: number
  * the shipped checkpoint is the step with the lowest validation MSE (scripts/train-sft.ts). The run is
  * resumable and its step-k weights do not depend on `steps`, so raising `steps` continues it.
  */
-export const DEMO_SFT = { preset: "small", seed: 0, steps: 6000, ckptEvery: 500, keepCheckpoints: 12 } as const;
+export const DEMO_SFT = { preset: "small", seed: 0, steps: 5000, ckptEvery: 500, keepCheckpoints: 12 } as const;
 
 /** The repository root (this file is src/demo/settings.ts or dist/demo/settings.js). */
 export const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -35,6 +35,14 @@ export async function loadOrt(): Promise<Ort> {
   }
 }
 
+/** Whether onnxruntime-node loads here (for a caller that falls back to jax-js without it). */
+export async function ortAvailable(): Promise<boolean> {
+  return loadOrt().then(
+    () => true,
+    () => false,
+  );
+}
+
 /** One batch of velocity inputs (host arrays): xt, ref [B, N, P], t [B], text int32 [B, textMaxWords], guidance [B]. */
 export interface VelocityInputs {
   xt: Float32Array;

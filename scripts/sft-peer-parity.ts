@@ -1,0 +1,81 @@
+/**
+ * Does portraitrl's cold-start SFT learn as fast as PyTorch on the same data? (issue 17)
+ * The PyTorch peer (bench/peer/sft.py) trains the same model from the same initial weights
+ * (`initBase(streamSeed(seed, "sft-init"))`, as `portraitrl sft` starts) with the same recipe on the same
+ * decoded train examples; every `--every` steps its raw weights become a portraitrl checkpoint and
+ * portraitrl's own `eval --weights base --split val` scores them, so the two runs differ only in the
+ * training code (and in which random batches, times and noises each draws). Compare the printed MSE
+ * with `portraitrl eval --weights base --split val` of the portraitrl run's checkpoints at the same steps.
+ *
+ *   npx tsx scripts/sft-peer-parity.ts --data DIR --like SFT_CKPT --out DIR [--steps 1500] [--every 500] [--seed 0]
+ *
+ * `--like` is a checkpoint of the portraitrl run on the same data: the model config (and so the
+ * vocabulary built from the data) is taken from it. Prints one JSON object with each step's val metrics.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { loadDataset } from "../src/data/index.js";
+import { buildModel, loadCheckpoint, saveCheckpoint, vocabSize } from "../src/model/index.js";
+import { DEFAULT_SFT_CONFIG, prepareExamples, streamSeed } from "../src/sft/index.js";
+import { PACKAGE_ROOT } from "../src/demo/settings.js";
+
+function arg(name: string, def?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? process.argv[i + 1] : def;
+  if (v === undefined) {
+    process.stderr.write(`sft-peer-parity: --${name} is required\n`);
+    process.exit(2);
+  }
+  return v;
+}
+
+const data = arg("data");
+const like = arg("like");
+const out = arg("out");
+const steps = Number(arg("steps", "1500"));
+const every = Number(arg("every", "500"));
+const seed = Number(arg("seed", "0"));
+const python = process.env.PORTRAITRL_PEER_PYTHON ?? (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
+if (spawnSync(python, ["-c", "import torch, numpy"]).status !== 0) {
+  process.stderr.write(`sft-peer-parity: ${python} cannot import torch and numpy (Debian: apt-get install python3-torch python3-numpy libopenblas0-openmp)\n`);
+  process.exit(1);
+}
+
+const config = (await loadCheckpoint(like)).config;
+const model = buildModel(config);
+const examples = await prepareExamples(await loadDataset(data, "train"), config, "warn");
+const dump = join(out, "dump");
+mkdirSync(dump, { recursive: true });
+writeFileSync(join(dump, "ref.f32"), examples.ref);
+writeFileSync(join(dump, "target.f32"), examples.target);
+writeFileSync(join(dump, "text.i32"), examples.text);
+writeFileSync(join(dump, "init.f32"), model.initBase(streamSeed(seed, "sft-init")));
+const opt = DEFAULT_SFT_CONFIG.optimizer;
+writeFileSync(
+  join(dump, "job.json"),
+  JSON.stringify({
+    config, vocabSize: vocabSize(config), spec: model.baseSpec.map((e) => [e.name, e.shape, e.offset]), size: model.baseSize,
+    count: examples.count, tokens: model.tokensPerImage, tokenDim: model.tokenDim,
+    seed, steps, every, batch: DEFAULT_SFT_CONFIG.batchSize, lr: opt.lr, warmup: opt.warmupSteps,
+  }),
+);
+
+const cli = join(PACKAGE_ROOT, "dist", "cli", "main.js");
+const peer = spawn(python, [fileURLToPath(new URL("../bench/peer/sft.py", import.meta.url)), dump], { env: { ...process.env, PEER_THREADS: "2", OMP_NUM_THREADS: "2", OMP_WAIT_POLICY: "PASSIVE" }, stdio: ["ignore", "pipe", "inherit"] });
+const results: Record<string, unknown>[] = [];
+for await (const line of createInterface({ input: peer.stdout })) {
+  const saved = JSON.parse(line) as { step: number; loss: number; weights: string; seconds: number };
+  const bytes = readFileSync(saved.weights);
+  const ckpt = join(out, `peer-step-${saved.step}`);
+  await saveCheckpoint(ckpt, { config, base: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) });
+  const evalDir = join(out, `eval-peer-step-${saved.step}`);
+  const r = spawnSync(process.execPath, [cli, "eval", "--ckpt", ckpt, "--weights", "base", "--data", data, "--split", "val", "--out", evalDir, "--method", "sft", "--overwrite"], { stdio: ["ignore", "ignore", "inherit"] });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+  const m = (JSON.parse(readFileSync(join(evalDir, "eval.json"), "utf8")) as { metrics: Record<string, { mean: number | null }> }).metrics;
+  results.push({ step: saved.step, train_loss: saved.loss, peer_seconds: saved.seconds, val: { mse: m.mse?.mean, ssim: m.ssim?.mean, mse_figure: m.mse_figure?.mean, judge_dp: m.judge_dp?.mean, judge_pf: m.judge_pf?.mean } });
+  process.stderr.write(`sft-peer-parity: ${JSON.stringify(results.at(-1))}\n`);
+}
+console.log(JSON.stringify({ data, like, steps, every, seed, python, results }, null, 2));
