@@ -5,7 +5,7 @@ import { loadDataset, type DatasetRecord } from "../../src/data/index.js";
 import { loadCheckpoint } from "../../src/model/index.js";
 import { initJax } from "../../src/runtime/jax.js";
 import { liveArrayCount, trackLiveArrays } from "../../src/runtime/live.js";
-import { runSft, type SftState } from "../../src/sft/index.js";
+import { runSft, type SftConfig, type SftState } from "../../src/sft/index.js";
 import { removeTempDirs, tempDir, tinyConfig, tinyDataset } from "./fixtures.js";
 
 afterAll(removeTempDirs);
@@ -26,22 +26,28 @@ const metricsLines = (run: string): Record<string, number>[] =>
     .split("\n")
     .map((l) => JSON.parse(l) as Record<string, number>);
 
+/** Run SFT to the end, recording every step's loss and the live array count after the steps in `at`. */
+async function runCounting(out: string, config: SftConfig, at: readonly number[]) {
+  const losses: number[] = [];
+  const live: Record<number, number> = {};
+  const result = await runSft({
+    out,
+    config,
+    records,
+    dataDir: data,
+    onStep: (s) => {
+      losses.push(s.loss);
+      if (at.includes(s.step)) live[s.step] = liveArrayCount();
+    },
+  });
+  return { result, losses, live };
+}
+
 describe("cold-start SFT on 8 triplets (tiny)", () => {
   it("overfits: the loss falls at least 10×; metrics, checkpoint and no leaks from step 5 to step 50", async () => {
     const out = join(tempDir("overfit"), "run");
     const config = tinyConfig({ steps: 400, logEvery: 25, ckptEvery: 200, ema: null });
-    const losses: number[] = [];
-    const live: Record<number, number> = {};
-    const r = await runSft({
-      out,
-      config,
-      records,
-      dataDir: data,
-      onStep: (s) => {
-        losses.push(s.loss);
-        if (s.step === 5 || s.step === 50) live[s.step] = liveArrayCount();
-      },
-    });
+    const { result: r, losses, live } = await runCounting(out, config, [5, 50]);
     expect(r.status).toBe("completed");
     expect(live[50]).toBe(live[5]);
     const lastWindow = losses.slice(-25).reduce((a, b) => a + b, 0) / 25;
@@ -64,16 +70,7 @@ describe("cold-start SFT on 8 triplets (tiny)", () => {
   it("with the EMA on, the live array count stays flat from step 5 to step 40", async () => {
     const out = join(tempDir("ema-leak"), "run");
     const config = tinyConfig({ steps: 40, batchSize: 4, logEvery: 10, ckptEvery: 40, ema: { decay: 0.9 } });
-    const live: Record<number, number> = {};
-    const r = await runSft({
-      out,
-      config,
-      records,
-      dataDir: data,
-      onStep: (s) => {
-        if (s.step === 5 || s.step === 40) live[s.step] = liveArrayCount();
-      },
-    });
+    const { result: r, live } = await runCounting(out, config, [5, 40]);
     expect(r.status).toBe("completed");
     expect(live[5]).toBeGreaterThan(0);
     expect(live[40]).toBe(live[5]);
