@@ -5,7 +5,7 @@
  *      DEMO_RL's epochs, chosen on the validation split), from the shipped checkpoint;
  *   3. `portraitrl compare` with the chosen configs, COMPARE_SEEDS training seeds, the ablation arms
  *      (NaSPO with σ fixed at ½; the raw-sum reward) and the reward ablation (Dual-PD, CLIP-I's stand-in);
- *   4. the records copied to results/compare-demo-regime/: sweep.json and the chosen <algo>.yaml files,
+ *   4. the records copied to results/compare-demo-regime/: sweep.json and the chosen-<algo>.yaml files,
  *      compare.json, table.md, results.json, and each cell's eval.json.
  * Every step is a `portraitrl` child process that continues where an interrupted one stopped, so the
  * script may be run again (and across sessions) until it finishes; the runs live in runs/.
@@ -52,7 +52,8 @@ portraitrl(["compare", ...common, "--configs", sweepDir, "--seeds", `${COMPARE_S
   "--rewards", `ours,dual-pd,clip-i,raw-sum=naspo:${arm("raw-sum.yaml")}`]);
 
 mkdirSync(results, { recursive: true });
-for (const f of readdirSync(sweepDir)) if (f === "sweep.json" || f.endsWith(".yaml")) copyFileSync(join(sweepDir, f), join(results, `sweep-${f}`));
+copyFileSync(join(sweepDir, "sweep.json"), join(results, "sweep.json"));
+for (const f of readdirSync(sweepDir)) if (f.endsWith(".yaml")) copyFileSync(join(sweepDir, f), join(results, `chosen-${f}`));
 for (const f of ["compare.json", "table.md", "results.json"]) copyFileSync(join(compareDir, f), join(results, f));
 for (const row of readdirSync(compareDir, { withFileTypes: true })) {
   if (!row.isDirectory()) continue;
