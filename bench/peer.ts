@@ -33,7 +33,7 @@ export interface Peer {
   close(): void;
 }
 
-function pythonPath(): string {
+export function pythonPath(): string {
   return process.env.PORTRAITRL_PEER_PYTHON ?? (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
 }
 
@@ -43,13 +43,18 @@ function blasLibrary(): string {
   return /^Value: (.*)$/m.exec(r.stdout ?? "")?.[1] ?? "unknown";
 }
 
+/** Why `python` cannot run the peer (torch or numpy missing), with the Debian fix; null when it can. */
+export function torchMissing(python: string): string | null {
+  const probe = spawnSync(python, ["-c", "import torch, numpy"], { encoding: "utf8" });
+  if (probe.status === 0) return null;
+  const why = probe.error ? probe.error.message : (probe.stderr.trim().split("\n").pop() ?? "import failed");
+  return `${python} cannot import torch and numpy (${why}). On Debian: apt-get install python3-torch python3-numpy libopenblas0-openmp`;
+}
+
 export async function startPeer(model: EditModel, batch: number, base: Float32Array): Promise<Peer | { reason: string }> {
   const python = pythonPath();
-  const probe = spawnSync(python, ["-c", "import torch, numpy"], { encoding: "utf8" });
-  if (probe.status !== 0) {
-    const why = probe.error ? probe.error.message : (probe.stderr.trim().split("\n").pop() ?? "import failed");
-    return { reason: `PyTorch peer unavailable: ${python} cannot import torch and numpy (${why}); no ratio is printed. On Debian: apt-get install python3-torch python3-numpy libopenblas0-openmp` };
-  }
+  const missing = torchMissing(python);
+  if (missing) return { reason: `PyTorch peer unavailable: ${missing}; no ratio is printed` };
   const dir = mkdtempSync(join(tmpdir(), "portraitrl-peer-"));
   const child: ChildProcessWithoutNullStreams = spawn(python, [SCRIPT], {
     env: { ...process.env, PEER_THREADS: String(PEER_THREADS), OMP_NUM_THREADS: String(PEER_THREADS) },

@@ -13,7 +13,7 @@
  * vocabulary built from the data) is taken from it. Prints one JSON object with each step's val metrics.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -21,6 +21,7 @@ import { loadDataset } from "../src/data/index.js";
 import { buildModel, loadCheckpoint, saveCheckpoint, vocabSize } from "../src/model/index.js";
 import { DEFAULT_SFT_CONFIG, prepareExamples, streamSeed } from "../src/sft/index.js";
 import { PACKAGE_ROOT } from "../src/demo/settings.js";
+import { PEER_THREADS, pythonPath, torchMissing } from "../bench/peer.js";
 
 function arg(name: string, def?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,9 +39,10 @@ const out = arg("out");
 const steps = Number(arg("steps", "1500"));
 const every = Number(arg("every", "500"));
 const seed = Number(arg("seed", "0"));
-const python = process.env.PORTRAITRL_PEER_PYTHON ?? (existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3");
-if (spawnSync(python, ["-c", "import torch, numpy"]).status !== 0) {
-  process.stderr.write(`sft-peer-parity: ${python} cannot import torch and numpy (Debian: apt-get install python3-torch python3-numpy libopenblas0-openmp)\n`);
+const python = pythonPath();
+const missing = torchMissing(python);
+if (missing) {
+  process.stderr.write(`sft-peer-parity: ${missing}\n`);
   process.exit(1);
 }
 
@@ -64,7 +66,7 @@ writeFileSync(
 );
 
 const cli = join(PACKAGE_ROOT, "dist", "cli", "main.js");
-const peer = spawn(python, [fileURLToPath(new URL("../bench/peer/sft.py", import.meta.url)), dump], { env: { ...process.env, PEER_THREADS: "2", OMP_NUM_THREADS: "2", OMP_WAIT_POLICY: "PASSIVE" }, stdio: ["ignore", "pipe", "inherit"] });
+const peer = spawn(python, [fileURLToPath(new URL("../bench/peer/sft.py", import.meta.url)), dump], { env: { ...process.env, PEER_THREADS: String(PEER_THREADS), OMP_NUM_THREADS: String(PEER_THREADS), OMP_WAIT_POLICY: "PASSIVE" }, stdio: ["ignore", "pipe", "inherit"] });
 const results: Record<string, unknown>[] = [];
 for await (const line of createInterface({ input: peer.stdout })) {
   const saved = JSON.parse(line) as { step: number; loss: number; weights: string; seconds: number };
