@@ -3,8 +3,10 @@
  * rollout / judge / update (from metrics.jsonl; judge = the part not hidden behind the next rollout batch),
  * next to what the model's own forward and LoRA forward+backward cost at the same batch sizes (timed here
  * with the trainer's compiled programs), and the epoch cost those predict. A random-init base and the
- * synthetic judge stand in for the SFT checkpoint and an LVLM. Prints JSON.
- * Run: `npx tsx bench/rl.ts [--algo naspo] [--epochs 3] [--reps 3]`. Wall-clock; noisy when others share the CPU.
+ * synthetic judge stand in for the SFT checkpoint and an LVLM. The run is repeated for each rollout engine
+ * (`sampling.engine`: jax-js, and onnxruntime-node where it loads), alternating over `--rounds`, and the
+ * ratio of their steady epochs is printed from the same sitting. Prints JSON.
+ * Run: `npx tsx bench/rl.ts [--algo naspo] [--epochs 3] [--reps 3] [--rounds 1]`. Wall-clock; noisy when others share the CPU.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +14,7 @@ import { join } from "node:path";
 import { initJax, np } from "../src/runtime/jax.js";
 import { Rng } from "../src/runtime/rng.js";
 import { loadDataset, synthesizeDataset } from "../src/data/index.js";
-import { buildModel, presetConfig } from "../src/model/index.js";
+import { buildModel, ortAvailable, presetConfig, type ForwardEngine } from "../src/model/index.js";
 import { createRewardModel, createSyntheticJudge } from "../src/reward/index.js";
 import { inspectTrainRun, resolveTrainConfig, train, type EpochMetrics } from "../src/rl/trainer/index.js";
 import { buildPrograms } from "../src/rl/trainer/programs.js";
@@ -29,19 +31,28 @@ async function main(): Promise<void> {
   const algo = arg("algo", "naspo");
   const epochs = Number(arg("epochs", "3"));
   const reps = Number(arg("reps", "3"));
+  const rounds = Number(arg("rounds", "1"));
+  const engines: ForwardEngine[] = (await ortAvailable()) ? ["jax", "onnx"] : ["jax"];
   const root = mkdtempSync(join(tmpdir(), "bench-rl-"));
   try {
     const modelConfig = presetConfig("small");
     const base = buildModel(modelConfig).initBase(0);
     const data = join(root, "data");
     await synthesizeDataset({ out: data, identities: 16, perIdentity: 1, size: modelConfig.imageSize, seed: 1, testIdentities: 1 });
-    const { config, algorithm } = resolveTrainConfig(algo, "cpu", null, "bench", { epochs });
-    const out = join(root, "run");
+    const records = await loadDataset(data, "train");
     const reward = createRewardModel("ours", { judge: createSyntheticJudge() });
-    const t0 = performance.now();
-    await train({ out, config, algorithm, init: { config: modelConfig, base, path: "random-init" }, records: await loadDataset(data, "train"), dataDir: data, reward, run: await inspectTrainRun(out, config) });
-    const wall = (performance.now() - t0) / 1000;
-    const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as EpochMetrics);
+    const runs: { engine: ForwardEngine; wall: number; lines: EpochMetrics[] }[] = [];
+    for (let r = 0; r < rounds; r++) {
+      for (const engine of engines) {
+        const { config, algorithm } = resolveTrainConfig(algo, "cpu", null, "bench", { epochs, engine });
+        const out = join(root, `run-${engine}-${r}`);
+        const t0 = performance.now();
+        await train({ out, config, algorithm, init: { config: modelConfig, base, path: "random-init" }, records, dataDir: data, reward, run: await inspectTrainRun(out, config) });
+        const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as EpochMetrics);
+        runs.push({ engine, wall: (performance.now() - t0) / 1000, lines });
+      }
+    }
+    const { config, algorithm } = resolveTrainConfig(algo, "cpu", null, "bench", { epochs });
 
     // The same model's costs at the trainer's batch sizes, with the trainer's programs.
     const model = buildModel(modelConfig, config.lora);
@@ -94,8 +105,18 @@ async function main(): Promise<void> {
     const K = Math.floor(config.sampling.steps * config.sampling.timestepFraction);
     const microBatches = config.stepsPerEpoch * Math.ceil((samples * K) / config.stepsPerEpoch / config.microBatch);
     const extraForwards = (algorithm.needs.old ? 1 : 0) + (algorithm.needs.ref ? 1 : 0);
-    const steady = lines.slice(1);
-    const mean = (f: (m: EpochMetrics) => number): number => steady.reduce((a, m) => a + f(m), 0) / Math.max(1, steady.length);
+    /** Steady epochs (≥ 1) of one run, averaged; per engine, the median over rounds. */
+    const steadyOf = (lines: EpochMetrics[]) => {
+      const steady = lines.slice(1);
+      const mean = (f: (m: EpochMetrics) => number): number => steady.reduce((a, m) => a + f(m), 0) / Math.max(1, steady.length);
+      return { rollout: mean((m) => m.seconds.rollout), judge: mean((m) => m.seconds.judge), update: mean((m) => m.seconds.update), total: mean((m) => m.seconds.rollout + m.seconds.judge + m.seconds.update) };
+    };
+    const byEngine = Object.fromEntries(engines.map((e) => {
+      const mine = runs.filter((r) => r.engine === e).map((r) => steadyOf(r.lines));
+      const med = (k: keyof ReturnType<typeof steadyOf>): number => median(mine.map((m) => m[k]));
+      return [e, { steady_epoch_s: { rollout: med("rollout"), judge: med("judge"), update: med("update"), total: med("total") }, per_round_total_s: mine.map((m) => m.total) }];
+    })) as Partial<Record<ForwardEngine, { steady_epoch_s: ReturnType<typeof steadyOf>; per_round_total_s: number[] }>>;
+    const onnx = byEngine.onnx;
     const predicted = { rollout: rolloutCalls * fwdRollout, update: microBatches * (fwdBwd + extraForwards * fwdMicro) };
     process.stdout.write(
       JSON.stringify(
@@ -105,13 +126,15 @@ async function main(): Promise<void> {
           preset: "cpu",
           model: "small",
           config: { groupSize: config.groupSize, groupsPerEpoch: config.groupsPerEpoch, steps: config.sampling.steps, rolloutBatch: config.rolloutBatch, microBatch: config.microBatch, stepsPerEpoch: config.stepsPerEpoch, lora: config.lora },
-          epochs: lines.map((m) => ({ epoch: m.epoch, ...m.seconds })),
-          steady_epoch_s: { rollout: mean((m) => m.seconds.rollout), judge: mean((m) => m.seconds.judge), update: mean((m) => m.seconds.update), total: mean((m) => m.seconds.rollout + m.seconds.judge + m.seconds.update) },
+          runs: runs.map((r) => ({ engine: r.engine, wall_s: r.wall, epochs: r.lines.map((m) => ({ epoch: m.epoch, ...m.seconds })) })),
+          by_engine: byEngine,
+          onnx_over_jax: onnx
+            ? { rollout: onnx.steady_epoch_s.rollout / byEngine.jax!.steady_epoch_s.rollout, epoch: onnx.steady_epoch_s.total / byEngine.jax!.steady_epoch_s.total }
+            : "onnxruntime-node does not load here: jax-js only",
           model_cost_s: { forward_rollout_batch: fwdRollout, forward_micro_batch: fwdMicro, forward_backward_micro_batch: fwdBwd },
           work_per_epoch: { rollout_forwards: rolloutCalls, micro_batches: microBatches, extra_forwards_per_micro_batch: extraForwards },
           predicted_from_model_cost_s: predicted,
-          wall_s: wall,
-          note: "epoch 0 includes compilation; steady = epochs ≥ 1. Noisy when other processes share the 2 cores.",
+          note: "epoch 0 includes compilation; steady = epochs ≥ 1; predicted_from_model_cost_s is for jax-js. Noisy when other processes share the 2 cores.",
         },
         null,
         2,

@@ -4,7 +4,9 @@
  *   2. the equal tuning budget: `portraitrl sweep` over configs/sweeps/cpu.yaml (4 trials per RL method,
  *      DEMO_RL's epochs, chosen on the validation split), from the shipped checkpoint;
  *   3. `portraitrl compare` with the chosen configs, COMPARE_SEEDS training seeds, the ablation arms
- *      (NaSPO with σ fixed at ½; the raw-sum reward) and the reward ablation (Dual-PD, CLIP-I's stand-in);
+ *      (NaSPO with σ fixed at ½; the raw-sum reward) and the reward ablation (Dual-PD, CLIP-I's stand-in),
+ *      rollouts and evals on onnxruntime-node where it loads (`--engine onnx`; the sweep ran on jax-js,
+ *      which agrees with it to float rounding), one cell at a time (jax-js and ORT each use both cores);
  *   4. the records copied to results/compare-demo-regime/: sweep.json and the chosen-<algo>.yaml files,
  *      compare.json, table.md, results.json, and each cell's eval.json.
  * Every step is a `portraitrl` child process that continues where an interrupted one stopped, so the
@@ -15,6 +17,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../src/runtime/errors.js";
 import { benchmarkIsThere } from "../src/demo/steps.js";
+import { ortAvailable } from "../src/model/index.js";
 import { DEMO_BENCHMARK, DEMO_RL, PACKAGE_ROOT, SHIPPED_SFT_DIR, sftDefectsFlag } from "../src/demo/settings.js";
 
 const COMPARE_SEEDS = 5;
@@ -47,7 +50,8 @@ if (!ready) {
 }
 const common = ["--data", data, "--init", SHIPPED_SFT_DIR, "--preset", DEMO_RL.preset, "--epochs", `${DEMO_RL.epochs}`, "--no-progress"];
 portraitrl(["sweep", ...common, "--grid", grid, "--configs", join(PACKAGE_ROOT, "configs", DEMO_RL.preset), "--out", sweepDir]);
-portraitrl(["compare", ...common, "--configs", sweepDir, "--seeds", `${COMPARE_SEEDS}`, "--out", compareDir,
+const engine = (await ortAvailable()) ? "onnx" : "jax";
+portraitrl(["compare", ...common, "--configs", sweepDir, "--seeds", `${COMPARE_SEEDS}`, "--out", compareDir, "--engine", engine,
   "--algos", `sft,flow-grpo,diffusion-nft,naspo,naspo-sigma-half=naspo:${arm("sigma-half.yaml")}`,
   "--rewards", `ours,dual-pd,clip-i,raw-sum=naspo:${arm("raw-sum.yaml")}`]);
 

@@ -14,6 +14,7 @@ import type { Cell, CellCommon } from "../compare/plan.js";
 import { runCells, type CellOutcome } from "../compare/run-cells.js";
 import { UserError } from "../runtime/errors.js";
 import { checkJudgeConfig } from "../reward/index.js";
+import { FORWARD_ENGINES, loadOrt, type ForwardEngine } from "../model/index.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./commands/judge.js";
 import { resolveInitCheckpoint } from "./init-checkpoint.js";
 import { optionalInt, requiredInt } from "./int-flag.js";
@@ -59,14 +60,21 @@ export interface CellCommandFlags extends JudgeFlags {
   configs?: string;
   samples?: string;
   jobs: string;
+  engine?: string;
   progress: boolean;
 }
 
+/** `--engine`, shared by compare and sweep: every cell's rollouts and eval sample on it. */
+export const ENGINE_FLAG = ["--engine <name>", `forward engine of every cell's rollouts and eval: ${FORWARD_ENGINES.join(" or ")} (onnx: onnxruntime-node, the optional dependency)`, "jax"] as const;
+
 /** The shared flags, validated (one line, exit 2, before anything is written): what every cell shares, and the settings a folder records. */
-export function readCellFlags(o: CellCommandFlags, cmd: Command) {
+export async function readCellFlags(o: CellCommandFlags, cmd: Command) {
   const epochs = optionalInt("--epochs", o.epochs, 1) ?? null;
   const samples = optionalInt("--samples", o.samples, 1) ?? null;
   const jobs = requiredInt("--jobs", o.jobs, 1);
+  const engine = o.engine ?? "jax";
+  if (!isForwardEngine(engine)) throw new UserError(`--engine ${JSON.stringify(engine)}: expected ${FORWARD_ENGINES.join(" or ")}`, 2);
+  if (engine === "onnx") await loadOrt().catch((e: Error) => Promise.reject(new UserError(`--engine onnx: ${e.message}`, 2)));
   const data = folderFlag("--data", o.data)!;
   const init = resolveInitCheckpoint("--init", folderFlag("--init", o.init)!).dir;
   if (!existsSync(join(init, "config.json"))) throw new UserError(`--init ${init}: not a checkpoint folder (no config.json)`, 2);
@@ -80,13 +88,18 @@ export function readCellFlags(o: CellCommandFlags, cmd: Command) {
     data, init, preset: o.preset, epochs, samples,
     judgeArgs: judgeArgs(cmd),
     embedderArgs: [...(clip ? ["--clip-model", clip] : []), ...(dino ? ["--dino-model", dino] : [])],
+    engine,
     progress: o.progress,
   };
   const judge: CompareSettings["judge"] = {
     name: judgeCfg.urls.length > 0 ? "openai" : "synthetic", model: judgeCfg.model ?? null, levels: judgeCfg.levels ?? [], prompts: judgeCfg.promptDir ? resolve(judgeCfg.promptDir) : null,
   };
-  return { common, out, configs, jobs, judge, embedders: { clip, dino } };
+  // Recorded only when not the default, so a folder made before the flag existed continues unchanged.
+  const engineSetting: { engine?: ForwardEngine } = engine === "jax" ? {} : { engine };
+  return { common, out, configs, jobs, judge, embedders: { clip, dino }, engineSetting };
 }
+
+const isForwardEngine = (s: string): s is ForwardEngine => (FORWARD_ENGINES as readonly string[]).includes(s);
 
 export const sha256Text = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex");
 export const sha256File = (path: string): string => sha256Text(readFileSync(path));

@@ -14,6 +14,7 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { UserError } from "../runtime/errors.js";
 import type { StepLog } from "../demo/steps.js";
+import type { ForwardEngine } from "../model/index.js";
 
 export const COMPARE_KIND = "portraitrl-compare";
 export const RESULTS_KIND = "portraitrl-compare-results";
@@ -40,6 +41,8 @@ export interface CompareSettings {
   embedders: { clip: string | null; dino: string | null };
   /** sha256 of CONFIGS/<algo>.yaml per trained algorithm, null when the preset is used as is. */
   configs: Record<string, string | null>;
+  /** The forward engine of the rollouts and evals; absent: jax-js. */
+  engine?: ForwardEngine;
 }
 
 export interface CompareManifest extends CompareSettings {
@@ -129,6 +132,7 @@ export function checkContinuation(path: string, old: CompareManifest, now: Compa
     throw new UserError(`${path}: ${field} differs: ${JSON.stringify(was)} in the compare folder, ${JSON.stringify(is)} in this command (use another --out, or the folder's settings)`, 2);
   };
   for (const f of SETTING_FIELDS) if (!same(old[f], now[f])) refuse(f === "init_sha256" ? "init (checkpoint sha256)" : f, old[f], now[f]);
+  if ((old.engine ?? "jax") !== (now.engine ?? "jax")) refuse("engine", old.engine ?? "jax", now.engine ?? "jax");
   for (const [algo, hash] of Object.entries(now.configs)) {
     if (algo in old.configs && old.configs[algo] !== hash) refuse(`configs/${algo}.yaml (sha256)`, old.configs[algo], hash);
   }

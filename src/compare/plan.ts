@@ -9,6 +9,7 @@
  * `trainEvalCell` is the one builder of a train + eval pair, shared with `portraitrl sweep`.
  */
 import { join } from "node:path";
+import type { ForwardEngine } from "../model/index.js";
 
 /** What every cell of a compare or sweep shares. */
 export interface CellCommon {
@@ -22,6 +23,8 @@ export interface CellCommon {
   judgeArgs: readonly string[];
   /** Flags forwarded to every eval (--clip-model, --dino-model). */
   embedderArgs: readonly string[];
+  /** The forward engine of every train's rollouts and every eval's sampling (`--engine`, passed on when not jax). */
+  engine: ForwardEngine;
   progress: boolean;
 }
 
@@ -58,6 +61,9 @@ export interface Cell {
   eval: string[];
 }
 
+/** jax is both commands' default: its commands stay as they were before the flag existed. */
+const engineArgs = (engine: ForwardEngine): string[] => (engine === "jax" ? [] : ["--engine", engine]);
+
 /** The train (into DIR/run) and eval (of its latest checkpoint, into DIR/eval) of one row at one seed. */
 export function trainEvalCell(p: CellCommon, name: string, dir: string, seed: number, row: Omit<RowPlan, "folder">, split: "val" | "test"): Cell {
   const run = join(dir, "run");
@@ -71,12 +77,14 @@ export function trainEvalCell(p: CellCommon, name: string, dir: string, seed: nu
           ...(row.config !== null ? ["--config", row.config] : []),
           ...(p.epochs !== null ? ["--epochs", `${p.epochs}`] : []),
           ...(row.reward !== null ? ["--reward", row.reward] : []),
+          ...engineArgs(p.engine),
           ...p.judgeArgs,
           ...(p.progress ? [] : ["--no-progress"]),
         ];
   const evalArgs = [
     "eval", "--ckpt", ckpt, "--data", p.data, "--split", split, "--out", evalDir, "--method", row.label, "--seed", `${seed}`,
     ...(p.samples !== null ? ["--samples", `${p.samples}`] : []),
+    ...engineArgs(p.engine),
     ...p.judgeArgs,
     ...p.embedderArgs,
     "--overwrite",

@@ -12,16 +12,12 @@
  */
 import { createHash } from "node:crypto";
 import { sampleOde, timeGrid, type OdeSolver } from "../flow/index.js";
-import { buildModel, createOnnxVelocity, imagesToTokens, tokenizeBatch, tokensToImages, type EditModel, type LoadedCheckpoint, type OnnxVelocity, onnxVelocityFn } from "../model/index.js";
+import { buildModel, createOnnxVelocity, imagesToTokens, ONNX_THREADS, tokenizeBatch, tokensToImages, type EditModel, type ForwardEngine, type LoadedCheckpoint, type OnnxVelocity, onnxVelocityFn } from "../model/index.js";
 import { jax, np, type JaxArray } from "../runtime/jax.js";
 import { Rng } from "../runtime/rng.js";
 import type { VelocityFn } from "../flow/index.js";
 import type { Editor } from "./evaluate.js";
 
-export const FORWARD_ENGINES = ["jax", "onnx"] as const;
-export type ForwardEngine = (typeof FORWARD_ENGINES)[number];
-/** Intra-op threads of the ONNX engine: fixed, so results do not depend on the machine's core count. */
-export const ONNX_THREADS = 2;
 
 export interface GenerateOptions {
   /** Sampling steps (default 6). */

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { loadDataset, splitFile, SPLITS, type DatasetRecord, type Split } from "../data/index.js";
-import { chooseWeights, loadCheckpoint, loadOrt, ORT_PACKAGE, type BaseWeightChoice } from "../model/index.js";
+import { chooseWeights, FORWARD_ENGINES, loadCheckpoint, loadOrt, ORT_PACKAGE, type BaseWeightChoice, type ForwardEngine } from "../model/index.js";
 import { buildJudge, checkJudgeConfig, type JudgeConfig } from "../reward/judge-config.js";
 import { DEFAULT_PROMPT_DIR, loadTemplates } from "../reward/prompts.js";
 import type { Judge } from "../reward/types.js";
@@ -21,7 +21,7 @@ import { loadEvalEmbedders } from "./embedders.js";
 import { evaluateEditor, type Editor } from "./evaluate.js";
 import { writeEvalFolder, type EvalFolder } from "./folder.js";
 import type { EvalMeta } from "./format.js";
-import { DEFAULT_EVAL_STEPS, FORWARD_ENGINES, checkpointEditor, type ForwardEngine } from "./generate.js";
+import { DEFAULT_EVAL_STEPS, checkpointEditor } from "./generate.js";
 
 export type EditorChoice = { kind: "checkpoint"; ckpt: string } | { kind: "copy-reference" } | { kind: "oracle-target" };
 

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { synthesizeDataset } from "../../src/data/index.js";
-import { buildModel, presetConfig, saveCheckpoint } from "../../src/model/index.js";
+import { buildModel, ortAvailable, presetConfig, saveCheckpoint } from "../../src/model/index.js";
 import { cliAsync } from "../cli-async.js";
 
 const cli = cliAsync;
@@ -93,6 +93,7 @@ describe("portraitrl compare (CLI)", () => {
       [["--rewards", `ours,x=naspo:${join(root, "nope.yaml")}`], /--rewards: arm x: .*nope\.yaml: no such file/],
       [["--algos", "sft,x=naspo"], /--algos: arm "x=naspo": expected NAME=ALGO:OVERRIDE\.yaml/],
       [["--data", join(root, "nope")], /--data .*nope: no such folder/],
+      [["--engine", "gpu"], /--engine "gpu": expected jax or onnx$/m],
       // (configs without naspo.yaml: the shared one's 2 sampling steps leave no training timestep under cpu's fraction 0.34)
       [["--preset", "cpu", "--configs", root], /checkpoint .*ckpt is for preset tiny, expected small/],
     ];
@@ -221,6 +222,12 @@ describe("portraitrl compare (CLI)", () => {
     const shrink = await cli(...base, "--seeds", "1");
     expect(shrink.status).toBe(2);
     expect(shrink.stderr).toMatch(/seeds differs: .* drops 1/);
+    if (await ortAvailable()) {
+      const engine = await cli(...base, "--engine", "onnx");
+      expect(engine.status).toBe(2);
+      expect(engine.stderr.trim().split("\n")).toHaveLength(1);
+      expect(engine.stderr).toMatch(/compare\.json: engine differs: "jax" in the compare folder, "onnx" in this command/);
+    }
 
     const resultsPath = join(out, "results.json");
     await writeFile(resultsPath, '{"kind": "portraitrl-compare-results", "methods": {');

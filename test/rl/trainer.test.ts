@@ -111,6 +111,7 @@ describe("bad input: one line, exit 2, nothing written", () => {
     ["unknown preset", ["--algo", "naspo", "--preset", "huge"], /unknown preset "huge"/],
     ["group size below 2", ["--algo", "naspo", "--group-size", "1"], /groupSize: must be at least 2/],
     ["unknown reward recipe", ["--algo", "naspo", "--reward-recipe", "mean"], /^--reward-recipe "mean": expected standardized or raw-sum$/],
+    ["unknown forward engine", ["--algo", "naspo", "--engine", "gpu"], /^--engine "gpu": expected jax or onnx$/],
   ];
   for (const [what, args, re] of cases) {
     it(what, async () => {

@@ -29,7 +29,7 @@ import { algorithmNames } from "../../rl/algorithms.js";
 import { readConfigFile, resolveTrainConfig, TRAIN_PRESETS } from "../../rl/trainer/index.js";
 import { versions } from "../../runtime/run-folder.js";
 import { addJudgeOptions } from "./judge.js";
-import { readCellFlags, runCellsInterruptibly, sha256File, sha256Text, type CellCommandFlags } from "../cell-commands.js";
+import { ENGINE_FLAG, readCellFlags, runCellsInterruptibly, sha256File, sha256Text, type CellCommandFlags } from "../cell-commands.js";
 import { requiredInt } from "../int-flag.js";
 
 interface CompareCliOptions extends CellCommandFlags {
@@ -140,6 +140,7 @@ export function registerCompare(program: Command): void {
     .option("--epochs <n>", "epochs for every method (default: the preset's)")
     .option("--configs <dir>", "folder of per-algorithm overrides: <algo>.yaml is passed to `train --config` when it exists")
     .option("--samples <n>", "evaluate the first N test records (default: all)")
+    .option(...ENGINE_FLAG)
     .option("--jobs <n>", "cells run at once (each child process uses up to two threads)", "1")
     .option("--no-progress", "no progress bars in the training runs");
   addJudgeOptions(cmd).action(async (o: CompareCliOptions, self: Command) => {
@@ -150,7 +151,7 @@ export function registerCompare(program: Command): void {
     const rewards = rewardEntries.map((e) => e.name);
     const nSeeds = requiredInt("--seeds", o.seeds, 1);
     const seeds = Array.from({ length: nSeeds }, (_, k) => k);
-    const { common, out, configs, jobs, judge, embedders } = readCellFlags(o, self);
+    const { common, out, configs, jobs, judge, embedders, engineSetting } = await readCellFlags(o, self);
     const { data, init, epochs, samples } = common;
     const training = await checkTraining(o, methodEntries, rewardEntries, configs, epochs, init, out);
 
@@ -161,7 +162,7 @@ export function registerCompare(program: Command): void {
     await checkResultsFile(resultsPath);
     if (!old && existsSync(out) && (await readdir(out)).length > 0) throw new UserError(`--out ${out}: exists, is not empty and has no compare.json (not a compare folder)`, 2);
     const settings: CompareSettings = {
-      data, init, init_sha256: checkpointHash(init), preset: o.preset, epochs, samples, judge, embedders,
+      data, init, init_sha256: checkpointHash(init), preset: o.preset, epochs, samples, judge, embedders, ...engineSetting,
       configs: { ...(old?.configs ?? {}), ...training.hashes },
     };
     if (old) checkContinuation(manifestPath, old, { ...settings, methods, seeds, rewards });

@@ -7,8 +7,9 @@
  * instruction templates; the held-out judge and the pixel distance to the exact target), prints a
  * Table-1-style comparison with paired differences and writes report.html with the image grid
  * reference | target | SFT | NaSPO | SFT-continued. Every step is a `portraitrl` command and is reused
- * when its result is there already. The evals sample on onnxruntime-node (`eval --engine onnx`, about
- * 8× faster) where that optional dependency loads, else on jax-js; demo.json records which.
+ * when its result is there already. The NaSPO rollouts and the evals sample on onnxruntime-node
+ * (`--engine onnx`; its forward is about 8× jax-js's) where that optional dependency loads, else on jax-js;
+ * demo.json records which.
  */
 import type { Command } from "commander";
 import { writeFile } from "node:fs/promises";
@@ -81,7 +82,7 @@ export function registerDemo(program: Command): void {
       // The two arms one after the other (side by side they would need about 3 GB): each has the machine
       // to itself, and the SFT-continued step count is set to take about the NaSPO run's time.
       steps.push(runCli(CLI_ENTRY, ["train", "--algo", DEMO_RL.algorithm, "--preset", DEMO_RL.preset, "--data", data, "--init", SHIPPED_SFT_DIR,
-        "--out", rlRun, "--config", DEMO_RL_CONFIG, "--seed", `${DEMO_RL.seed}`, "--epochs", `${epochs ?? DEMO_RL.epochs}`, ...quiet]));
+        "--out", rlRun, "--config", DEMO_RL_CONFIG, "--seed", `${DEMO_RL.seed}`, "--epochs", `${epochs ?? DEMO_RL.epochs}`, "--engine", engine, ...quiet]));
       steps.push(runCli(CLI_ENTRY, ["sft", "--data", data, "--init", SHIPPED_SFT_DIR, "--out", contRun, "--config", DEMO_SFT_CONTINUED_CONFIG,
         "--seed", `${DEMO_SFT_CONTINUED.seed}`, "--steps", `${sftSteps ?? DEMO_SFT_CONTINUED.steps}`, ...quiet]));
 
@@ -113,7 +114,7 @@ export function registerDemo(program: Command): void {
       const markdown = pairedText.map((block) => block.map((l, i) => (i === 0 ? l : `- ${l}`)).join("\n")).join("\n\n");
       await writeFile(join(work, "table.md"), `${tableToMarkdown(table)}\n${timeLine}\n${chosenLine}\n\n${markdown}\n`);
       const seconds = (performance.now() - t0) / 1000;
-      await writeFile(join(work, "demo.json"), `${JSON.stringify({ steps, seconds, eval_engine: engine, train_seconds: trainSeconds, validation, table, paired }, null, 2)}\n`);
+      await writeFile(join(work, "demo.json"), `${JSON.stringify({ steps, seconds, engine, train_seconds: trainSeconds, validation, table, paired }, null, 2)}\n`);
       process.stdout.write(`\n${tableToTerminal(table, { color: process.stdout.isTTY })}\n\n${timeLine}\n${chosenLine}\n\n${pairedText.map((b) => b.join("\n  ")).join("\n\n")}\n`);
       process.stdout.write(`\ndemo finished in ${(seconds / 60).toFixed(1)} min; report: ${report}\n`);
     });

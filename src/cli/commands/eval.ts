@@ -6,7 +6,7 @@
  */
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import type { ForwardEngine } from "../../eval/generate.js";
+import type { ForwardEngine } from "../../model/index.js";
 import { runEval, type EditorChoice } from "../../eval/run-eval.js";
 import { METRIC_NAMES, metricOf, type MetricName } from "../../eval/format.js";
 import { SYNTHETIC_JUDGE_KINDS, type SyntheticJudgeKind } from "../../reward/judge-config.js";

@@ -32,7 +32,7 @@ import { holdRunLock } from "../../runtime/run-lock.js";
 import { versions } from "../../runtime/run-folder.js";
 import { algorithmNames } from "../../rl/algorithms.js";
 import { readConfigFile, resolveTrainConfig, TRAIN_PRESETS } from "../../rl/trainer/index.js";
-import { readCellFlags, runCellsInterruptibly, sha256File, sha256Text, type CellCommandFlags } from "../cell-commands.js";
+import { ENGINE_FLAG, readCellFlags, runCellsInterruptibly, sha256File, sha256Text, type CellCommandFlags } from "../cell-commands.js";
 import { optionalInt, requiredInt } from "../int-flag.js";
 import { addJudgeOptions } from "./judge.js";
 
@@ -73,6 +73,7 @@ export function registerSweep(program: Command): void {
     .option("--configs <dir>", "folder of per-algorithm base configs: the trial's knobs go on top of <algo>.yaml when it exists")
     .option("--samples <n>", "evaluate the first N validation records (default: all)")
     .option("--criterion <name>", `how a trial is chosen, on the validation split: ${CRITERIA.join(", ")}`, "judge-mean")
+    .option(...ENGINE_FLAG)
     .option("--jobs <n>", "trials run at once (each child process uses up to two threads)", "1")
     .option("--no-progress", "no progress bars in the training runs");
   addJudgeOptions(cmd).action(async (o: SweepCliOptions, self: Command) => {
@@ -82,7 +83,7 @@ export function registerSweep(program: Command): void {
     const trialsFlag = optionalInt("--trials", o.trials, 1);
     const gridSeed = requiredInt("--grid-seed", o.gridSeed, 0);
     const seed = requiredInt("--seed", o.seed, 0);
-    const { common, out, configs, jobs, judge, embedders } = readCellFlags(o, self);
+    const { common, out, configs, jobs, judge, embedders, engineSetting } = await readCellFlags(o, self);
     const { data, init, epochs, samples } = common;
     if ((await splitFile(data, "val")) === null) throw new UserError(`--data ${data}: no val.jsonl (the sweep chooses on the validation split; \`data synth\` writes one)`, 2);
     const gridFile = resolve(o.grid);
@@ -121,7 +122,7 @@ export function registerSweep(program: Command): void {
     if (!old && existsSync(out) && (await readdir(out)).length > 0) throw new UserError(`--out ${out}: exists, is not empty and has no sweep.json (not a sweep folder)`, 2);
     const settings: SweepSettings = {
       data, init, init_sha256: checkpointHash(init), preset: o.preset, epochs, samples, seed, trials: nTrials, grid_seed: gridSeed, grid,
-      judge, embedders,
+      judge, embedders, ...engineSetting,
       configs: baseHashes,
     };
     if (old) checkSweepContinuation(recordPath, old.settings, JSON.parse(JSON.stringify(settings)) as SweepSettings);

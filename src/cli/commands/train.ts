@@ -1,6 +1,6 @@
 /**
  * `portraitrl train --algo A --data DIR --init SFT_CKPT|SFT_RUN --out RUN [--preset paper|cpu|cpu-tiny|tiny] [--config FILE.yaml]
- *  [--epochs N --seed S --judge-url ...]`: RL post-training of a LoRA on top of the SFT checkpoint's base
+ *  [--epochs N --seed S --engine jax|onnx --judge-url ...]`: RL post-training of a LoRA on top of the SFT checkpoint's base
  * weights. Everything is validated before anything is written; an existing RUN of the same config is
  * resumed from its latest checkpoint. SIGINT finishes the epoch's update (or abandons its rollouts),
  * checkpoints and exits 130; a second SIGINT exits at once.
@@ -8,7 +8,7 @@
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadDataset } from "../../data/index.js";
-import { chooseBaseWeights, loadCheckpoint, tokenDim, tokensPerImage } from "../../model/index.js";
+import { chooseBaseWeights, FORWARD_ENGINES, loadCheckpoint, loadOrt, tokenDim, tokensPerImage } from "../../model/index.js";
 import { UserError } from "../../runtime/errors.js";
 import { checkFitsInMemory } from "../../runtime/memory-bound.js";
 import { holdRunLock } from "../../runtime/run-lock.js";
@@ -35,6 +35,7 @@ interface TrainCliOptions extends JudgeFlags {
   groupsPerEpoch?: string;
   reward?: string;
   rewardRecipe?: string;
+  engine?: string;
   clipModel?: string;
   dinoModel?: string;
   initWeights: string;
@@ -58,6 +59,7 @@ export function registerTrain(program: Command): void {
     .option("--groups-per-epoch <n>", "groups sampled per epoch")
     .option("--reward <variant>", "reward: ours | dual-pd | clip-t | clip-i | dino-i | directional")
     .option("--reward-recipe <recipe>", "how DP and PF are combined, the same for every algorithm: standardized (Eq. 12–13, the default) or raw-sum (the ablation arm)")
+    .option("--engine <name>", `the rollouts' forward engine: ${FORWARD_ENGINES.join(" or ")} (onnx: onnxruntime-node, the optional dependency; default: the config's sampling.engine, else jax)`)
     .option("--init-weights <which>", "which weights of --init: ema (when the checkpoint has an EMA) or base", "ema")
     .option("--no-progress", "no progress bar (it is only drawn on a TTY anyway)");
   addJudgeOptions(cmd).action(async (o: TrainCliOptions) => {
@@ -66,6 +68,9 @@ export function registerTrain(program: Command): void {
     if (o.reward !== undefined) parseRewardVariant(o.reward);
     if (o.rewardRecipe !== undefined && !(AGGREGATION_RECIPES as readonly string[]).includes(o.rewardRecipe)) {
       throw new UserError(`--reward-recipe ${JSON.stringify(o.rewardRecipe)}: expected ${AGGREGATION_RECIPES.join(" or ")}`, 2);
+    }
+    if (o.engine !== undefined && !(FORWARD_ENGINES as readonly string[]).includes(o.engine)) {
+      throw new UserError(`--engine ${JSON.stringify(o.engine)}: expected ${FORWARD_ENGINES.join(" or ")}`, 2);
     }
     const epochs = optionalInt("--epochs", o.epochs, 1);
     const seed = optionalInt("--seed", o.seed, 0);
@@ -79,7 +84,9 @@ export function registerTrain(program: Command): void {
       ...(groupsPerEpoch !== undefined ? { groupsPerEpoch } : {}),
       ...(o.reward !== undefined ? { reward: o.reward } : {}),
       ...(o.rewardRecipe !== undefined ? { rewardRecipe: o.rewardRecipe } : {}),
+      ...(o.engine !== undefined ? { engine: o.engine } : {}),
     });
+    if (config.sampling.engine === "onnx") await loadOrt().catch((e: Error) => Promise.reject(new UserError(`sampling.engine onnx: ${e.message}`, 2)));
     const initWeights = baseWeightChoice("--init-weights", o.initWeights);
     const out = resolve(o.out);
     const judgeCfg = judgeConfigFrom(o, runPaths.judgeCache(out));

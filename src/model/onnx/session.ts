@@ -24,6 +24,12 @@ interface Ort {
 
 export const ORT_PACKAGE = "onnxruntime-node";
 
+/** The forward engines a sampler can run on: the jitted jax-js velocity, or this ONNX export on onnxruntime-node. */
+export const FORWARD_ENGINES = ["jax", "onnx"] as const;
+export type ForwardEngine = (typeof FORWARD_ENGINES)[number];
+/** Intra-op threads of the ONNX engine: fixed, so results do not depend on the machine's core count. */
+export const ONNX_THREADS = 2;
+
 /** onnxruntime-node, or a UserError naming how to install it. */
 export async function loadOrt(): Promise<Ort> {
   try {

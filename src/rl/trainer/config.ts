@@ -18,6 +18,7 @@ import { z } from "zod";
 import { UserError } from "../../runtime/errors.js";
 import { firstIssue } from "../../runtime/zod-error.js";
 import { LoraConfigSchema } from "../../model/lora.js";
+import { FORWARD_ENGINES } from "../../model/onnx/session.js";
 import { AGGREGATION_RECIPES } from "../../reward/aggregate.js";
 import { algorithmNames, resolveAlgorithm } from "../algorithms.js";
 import type { ResolvedAlgorithm } from "../recipe.js";
@@ -51,6 +52,12 @@ export const SamplingSchema = z.strictObject({
    * ε in v = ε − x0 cancels between a group's positive and negative samples).
    */
   trainNoise: z.enum(["per-row", "per-group"]),
+  /**
+   * The rollouts' forward engine: the jitted jax-js velocity (absent or "jax") or the model's ONNX export
+   * on onnxruntime-node ("onnx", src/model/onnx; the LoRA handed over once per epoch). The two agree to
+   * float rounding, so a run is bit-identical run to run on either, but not across them.
+   */
+  engine: z.enum(FORWARD_ENGINES).optional(),
 }).refine((s) => Math.floor(s.steps * s.timestepFraction) >= 1, {
   path: ["timestepFraction"],
   message: "steps × timestepFraction must leave at least one timestep to train (int(steps·fraction) ≥ 1)",
@@ -195,6 +202,8 @@ export interface TrainOverrides {
   groupsPerEpoch?: number;
   reward?: string;
   rewardRecipe?: string;
+  /** The rollouts' forward engine (sampling.engine). */
+  engine?: string;
 }
 
 type Plain = Record<string, unknown>;
@@ -243,6 +252,7 @@ export function resolveTrainConfig(algorithm: string, preset: string, file: Plai
   if (flags.reward !== undefined || flags.rewardRecipe !== undefined) {
     flagPart.reward = { ...(flags.reward !== undefined ? { variant: flags.reward } : {}), ...(flags.rewardRecipe !== undefined ? { recipe: flags.rewardRecipe } : {}) };
   }
+  if (flags.engine !== undefined) flagPart.sampling = { engine: flags.engine };
   merged = merge(merged, flagPart);
   const parsed = TrainConfigSchema.safeParse(merged);
   if (!parsed.success) {

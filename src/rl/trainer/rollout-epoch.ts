@@ -1,23 +1,19 @@
 /**
  * The rollouts of one epoch (DESIGN §2): G samples per chosen group, in fixed-size batches through the
- * jitted velocity program (ODE from the old policy, or the recipe's SDE from θ), each batch handed to
+ * sampling policy's engine (ODE from the old policy, or the recipe's SDE from θ), each batch handed to
  * the reward as soon as it is sampled so that judging overlaps the next batch.
  */
-import type { JaxArray } from "../../runtime/jax.js";
 import type { Rng } from "../../runtime/rng.js";
 import type { OdeSolver } from "../../flow/index.js";
 import { tokensToImages, type ModelConfig } from "../../model/index.js";
 import { rgbImage, type RewardItem, type RewardModel, type RewardScores } from "../../reward/index.js";
 import type { Rollout } from "../recipe.js";
 import type { Dims, Prepared, Sample } from "./epoch-data.js";
-import type { Programs } from "./programs.js";
-import { rolloutOde, rolloutSde } from "./rollout.js";
+import { rolloutOde, rolloutSde, type Policy } from "./rollout.js";
 
 export interface RolloutEpochInput {
-  programs: Programs;
-  base: JaxArray;
-  /** The sampling policy's LoRA (not consumed). */
-  lora: JaxArray;
+  /** The sampling policy on its engine (its arrays are not consumed). */
+  policy: Policy;
   rollout: Rollout;
   /** The sampler's time grid (steps + 1 times). */
   grid: readonly number[];
@@ -60,7 +56,7 @@ export async function rolloutEpoch(o: RolloutEpochInput): Promise<RolloutEpoch> 
       text.set(prepared[groupOf(i)]!.text, k * W);
     });
     const batch = { B: RB, ref, text, x1: rng.normalArray(RB * NP) };
-    const d = { programs: o.programs, base: o.base, lora: o.lora, tokenShape: [N, P] as [number, number], textWords: W };
+    const d = { ...o.policy, tokenShape: [N, P] as [number, number], textWords: W };
     const res = rollout.kind === "sde"
       ? await rolloutSde(d, batch, o.grid, { kind: rollout.sampler, noiseLevel: rollout.noiseLevel, ...(window ? { window } : {}), key: rng.jaxKey() })
       : await rolloutOde(d, batch, o.grid, o.solver);

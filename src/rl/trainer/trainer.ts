@@ -4,7 +4,8 @@
  * what to do after a step. One epoch reads as its loop below:
  *   groups:   a seeded permutation of the train records (those the recipe's group filter excludes
  *             skipped), `groupsPerEpoch` of them, G samples per group, keyed by sample id;
- *   rollout:  G images per group (rollout-epoch.ts), judged batch by batch while the next is sampled;
+ *   rollout:  G images per group (rollout-epoch.ts), judged batch by batch while the next is sampled,
+ *             on the config's forward engine (jax-js, or onnxruntime-node given the policy's LoRA);
  *   judge:    wait for what is left of the judging;
  *   signal:   rewards → combined rewards → the recipe's per-sample signal, masked (signal.ts);
  *   update:   the epoch's optimizer steps (update.ts, micro-batches in batch.ts);
@@ -20,7 +21,7 @@ import type { AdamWHyper } from "../../runtime/adamw.js";
 import { fromFloat32 } from "../../runtime/refs.js";
 import { UserError } from "../../runtime/errors.js";
 import { timeGrid, type ShiftSpec } from "../../flow/index.js";
-import { buildModel, type ModelConfig } from "../../model/index.js";
+import { buildModel, createOnnxVelocity, ONNX_THREADS, type ModelConfig, type OnnxVelocity } from "../../model/index.js";
 import type { RewardModel, RewardScores } from "../../reward/index.js";
 import type { DatasetRecord } from "../../data/index.js";
 import type { ResolvedAlgorithm } from "../recipe.js";
@@ -29,6 +30,7 @@ import type { TrainConfig } from "./config.js";
 import { prepareRecords, type Dims } from "./epoch-data.js";
 import { buildPrograms } from "./programs.js";
 import { rolloutEpoch } from "./rollout-epoch.js";
+import type { Policy } from "./rollout.js";
 import { epochSignal } from "./signal.js";
 import { updateEpoch, type DeviceState } from "./update.js";
 import { appendMetrics, commitCheckpoint, openRunFolder, truncateMetrics, versions, type RunFolderStatus } from "../../runtime/run-folder.js";
@@ -98,6 +100,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const prepared = await prepareRecords(o.records, mc, o.reward.needsTarget);
   if (prepared.length === 0) throw new UserError(`${o.dataDir}: the train split has no records`, 1);
 
+  // ---- the rollouts' engine, when it is not jax-js: loaded before anything is written (a missing one is one line)
+  const onnx: OnnxVelocity | null = config.sampling.engine === "onnx" ? await createOnnxVelocity(model, ONNX_THREADS) : null;
+
   // ---- state: fresh or resumed
   let state: RunState;
   if (o.run.resumeFrom) {
@@ -162,6 +167,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     bar?.stop();
     programs.dispose();
     for (const a of Object.values(dev)) a.dispose();
+    await onnx?.release();
     return { status, epochs: state.epoch, step: state.step, checkpoint: lastCheckpoint };
   };
 
@@ -187,12 +193,14 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     // ---- rollouts (judging overlaps the next batch)
     bar?.update(epoch, { phase: "rollout", info: "" });
     const tr = now();
-    const sampler = rollout.kind === "sde" ? dev.theta : fromFloat32(state.old.vector); // SDE rollouts sample from θ = θ_old
+    const samplerLora = rollout.kind === "sde" ? state.theta : state.old.vector; // SDE rollouts sample from θ = θ_old
+    onnx?.setWeights(o.init.base, samplerLora); // read in place; neither vector changes before the update
+    const policy: Policy = onnx ? { engine: "onnx", onnx } : { engine: "jax", programs, base: dev.base, lora: rollout.kind === "sde" ? dev.theta : fromFloat32(samplerLora) };
     const rolled = await rolloutEpoch({
-      programs, base: dev.base, lora: sampler, rollout, grid, solver: config.sampling.solver, batchSize: config.rolloutBatch,
+      policy, rollout, grid, solver: config.sampling.solver, batchSize: config.rolloutBatch,
       mc, dims, prepared, groupOf, count: n, reward: o.reward, rng, ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
     });
-    if (sampler !== dev.theta) sampler.dispose();
+    if (policy.engine === "jax" && policy.lora !== dev.theta) policy.lora.dispose();
     const { samples } = rolled;
     seconds.rollout = now() - tr;
     if (rolled.abandoned) {
