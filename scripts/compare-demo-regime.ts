@@ -4,7 +4,7 @@
  *   2. the equal tuning budget: `portraitrl sweep` over configs/sweeps/cpu.yaml (4 trials per RL method,
  *      DEMO_RL's epochs, chosen on the validation split), from the shipped checkpoint;
  *   3. `portraitrl compare` with the chosen configs, COMPARE_SEEDS training seeds, the ablation arms
- *      (NaSPO with σ fixed at ½; the raw-sum reward) and the reward ablation (Dual-PD, CLIP-I's stand-in),
+ *      (NaSPO with σ fixed at ½; NaSPO with σ(Δ) at work, batch-z Δ; the raw-sum reward) and the reward ablation (Dual-PD, CLIP-I's stand-in),
  *      rollouts and evals on onnxruntime-node where it loads (`--engine onnx`; the sweep ran on jax-js,
  *      which agrees with it to float rounding), one cell at a time (jax-js and ORT each use both cores);
  *   4. the records copied to results/compare-demo-regime/: sweep.json and the chosen-<algo>.yaml files,
@@ -52,7 +52,7 @@ const common = ["--data", data, "--init", SHIPPED_SFT_DIR, "--preset", DEMO_RL.p
 portraitrl(["sweep", ...common, "--grid", grid, "--configs", join(PACKAGE_ROOT, "configs", DEMO_RL.preset), "--out", sweepDir]);
 const engine = (await ortAvailable()) ? "onnx" : "jax";
 portraitrl(["compare", ...common, "--configs", sweepDir, "--seeds", `${COMPARE_SEEDS}`, "--out", compareDir, "--engine", engine,
-  "--algos", `sft,flow-grpo,diffusion-nft,naspo,naspo-sigma-half=naspo:${arm("sigma-half.yaml")}`,
+  "--algos", `sft,flow-grpo,diffusion-nft,naspo,naspo-sigma-half=naspo:${arm("sigma-half.yaml")},naspo-batch-z=naspo:${arm("sigma-batch-z.yaml")}`,
   "--rewards", `ours,dual-pd,clip-i,raw-sum=naspo:${arm("raw-sum.yaml")}`]);
 
 mkdirSync(results, { recursive: true });

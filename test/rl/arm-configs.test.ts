@@ -10,6 +10,13 @@ describe("the shipped ablation-arm overrides (configs/arms)", () => {
     expect({ ...arm, algo: { ...arm.algo, sigma: "delta" } }).toEqual(plain);
   });
 
+  it("sigma-batch-z standardises Δ over the batch at lr 3e-4 and changes nothing else", () => {
+    const plain = resolveTrainConfig("naspo", "cpu-tiny", null, "", {}).config;
+    const arm = resolveTrainConfig("naspo", "cpu-tiny", readConfigFile("configs/arms/sigma-batch-z.yaml"), "configs/arms/sigma-batch-z.yaml", {}).config;
+    expect([plain.algo.deltaNorm, arm.algo.deltaNorm, arm.optimizer.lr]).toEqual(["none", "batch-z", 3e-4]);
+    expect({ ...arm, algo: { ...arm.algo, deltaNorm: "none" }, optimizer: plain.optimizer }).toEqual(plain);
+  });
+
   it("raw-sum switches the reward recipe from the standardised default, for any method", () => {
     for (const algo of ["naspo", "diffusion-nft", "flow-grpo"]) {
       const plain = resolveTrainConfig(algo, "cpu-tiny", null, "", {}).config;
