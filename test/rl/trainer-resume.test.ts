@@ -1,7 +1,8 @@
 /**
  * Kill and resume: a run SIGKILLed while writing a checkpoint and again at a random moment, then resumed,
  * ends with the same LoRA tensors as an uninterrupted run with the same seed, and sends no judge request
- * twice (the judge is a local OpenAI-compatible server that counts what it receives).
+ * twice (the judge is a local OpenAI-compatible server that counts what it receives). Also with the
+ * forward engine onnx (rollouts and no-gradient forwards on onnxruntime-node), where it loads.
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -9,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LORA_EMA_TENSOR, loadCheckpoint } from "../../src/model/index.js";
+import { LORA_EMA_TENSOR, loadCheckpoint, ortAvailable } from "../../src/model/index.js";
 import { runPaths } from "../../src/rl/trainer/index.js";
 import { startFakeServer, vllmBody, type FakeServer } from "../reward/fake-server.js";
 import { makeData, makeInit } from "./trainer-fixtures.js";
@@ -19,6 +20,7 @@ let init: string;
 let data: string;
 let server: FakeServer;
 const EPOCHS = "3";
+const ortLoads = await ortAvailable();
 
 /** A deterministic judge: the level distribution is a function of the request content. */
 function reply(body: Record<string, unknown>): { body: unknown } {
@@ -57,17 +59,18 @@ const requestKeys = (from: number): string[] =>
 
 describe("SIGKILL and resume", () => {
   // flow-grpo: its trained SDE steps are a random subset per sample, drawn from the run's RNG.
-  for (const algo of ["naspo", "flow-grpo"]) {
-    it(`${algo}: same LoRA and eval EMA as the uninterrupted run (max |diff| ≤ 1e-6), no judge request sent twice`, async () => {
-      const env = { ALGO: algo };
-      const straight = join(root, `straight-${algo}`);
+  const cases = [{ algo: "naspo", engine: "jax" }, { algo: "flow-grpo", engine: "jax" }, ...(ortLoads ? [{ algo: "naspo", engine: "onnx" }] : [])];
+  for (const { algo, engine } of cases) {
+    it(`${algo} (${engine}): same LoRA and eval EMA as the uninterrupted run (max |diff| ≤ 1e-6), no judge request sent twice`, async () => {
+      const env = { ALGO: algo, ENGINE: engine };
+      const straight = join(root, `straight-${algo}-${engine}`);
       const from0 = server.requests.length;
       const r0 = await child(straight, env);
       expect(r0.code, r0.stderr).toBe(0);
       const straightRequests = requestKeys(from0);
       expect(new Set(straightRequests).size).toBe(straightRequests.length);
 
-      const killed = join(root, `killed-${algo}`);
+      const killed = join(root, `killed-${algo}-${engine}`);
       const from = server.requests.length;
       const k1 = await child(killed, { ...env, KILL_AT_COMMIT: "2" }); // during the second checkpoint write
       expect(k1.signal).toBe("SIGKILL");

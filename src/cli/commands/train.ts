@@ -59,7 +59,7 @@ export function registerTrain(program: Command): void {
     .option("--groups-per-epoch <n>", "groups sampled per epoch")
     .option("--reward <variant>", "reward: ours | dual-pd | clip-t | clip-i | dino-i | directional")
     .option("--reward-recipe <recipe>", "how DP and PF are combined, the same for every algorithm: standardized (Eq. 12–13, the default) or raw-sum (the ablation arm)")
-    .option("--engine <name>", `the rollouts' forward engine: ${FORWARD_ENGINES.join(" or ")} (onnx: onnxruntime-node, the optional dependency; default: the config's sampling.engine, else jax)`)
+    .option("--engine <name>", `forward engine of the rollouts and the update's no-gradient forwards: ${FORWARD_ENGINES.join(" or ")} (onnx: onnxruntime-node, the optional dependency; default: the config's sampling.engine, else jax)`)
     .option("--init-weights <which>", "which weights of --init: ema (when the checkpoint has an EMA) or base", "ema")
     .option("--no-progress", "no progress bar (it is only drawn on a TTY anyway)");
   addJudgeOptions(cmd).action(async (o: TrainCliOptions) => {

@@ -2,7 +2,8 @@
  * One micro-batch of an optimizer step, by name (programs.ts `MicroBatch`), for the loss's input type:
  * the rows' conditioning and weights, then
  *   samples / labelled: x0 re-noised at the row's t (Eq. 1–2) with fresh ε (or the group's shared ε,
- *     row-noise.ts), the per-sample signal, and the no-gradient forwards the recipe needs (v_old, v_ref);
+ *     row-noise.ts), the per-sample signal, and the no-gradient forwards the recipe needs (v_old, v_ref),
+ *     through the jitted program or, with `sampling.engine: onnx`, the ONNX session;
  *   pairs: winner and loser noised with the same ε and t, and both reference forwards;
  *   sde-steps: the recorded SDE transitions with their log-probs, the advantage, and v_ref when needed.
  * Rows past `real` repeat the last one with weight 0 (the batch size is fixed, so nothing recompiles).
@@ -10,6 +11,7 @@
 import { np, type JaxArray } from "../../runtime/jax.js";
 import type { Rng } from "../../runtime/rng.js";
 import { noisify, velocityTarget } from "../../flow/index.js";
+import type { OnnxVelocity } from "../../model/index.js";
 import type { LossInputKind } from "../recipe.js";
 import type { Dims, Prepared, Sample } from "./epoch-data.js";
 import type { MicroBatch, Programs } from "./programs.js";
@@ -38,9 +40,15 @@ export interface BatchSources {
   noiseMode: TrainNoise;
   rng: Rng;
   /** The old policy's and the reference's LoRA, when the recipe needs their forwards (not consumed). */
-  old: JaxArray | null;
-  refLora: JaxArray | null;
+  old: FrozenLora | null;
+  refLora: FrozenLora | null;
 }
+
+/**
+ * The weights of a no-gradient forward: a LoRA on the device for the jitted program (with the base of
+ * `BatchSources`), or host vectors handed to the ONNX session before each call (read in place).
+ */
+export type FrozenLora = { engine: "jax"; lora: JaxArray } | { engine: "onnx"; onnx: OnnxVelocity; base: Float32Array; lora: Float32Array };
 
 /** The micro-batch of rows `mb` (`real` of them real), each real row weighing `w`. */
 export async function buildMicroBatch(c: BatchSources, mb: readonly Row[], real: number, w: number): Promise<MicroBatch> {
@@ -49,7 +57,8 @@ export async function buildMicroBatch(c: BatchSources, mb: readonly Row[], real:
   const MB = mb.length;
   const shape = [MB, N, P];
   const weight = np.array(Float32Array.from(mb, (_, k) => (k < real ? w : 0)));
-  const t = np.array(Float32Array.from(mb, (r) => r.t));
+  const tHost = Float32Array.from(mb, (r) => r.t);
+  const t = np.array(tHost);
   const sampleOf = (r: Row): number => (c.inputs === "pairs" ? signal.pairs[r.unit]!.winner : r.unit);
   const condRef = new Float32Array(MB * NP);
   const condText = new Int32Array(MB * W);
@@ -65,8 +74,15 @@ export async function buildMicroBatch(c: BatchSources, mb: readonly Row[], real:
     mb.forEach((r, k) => buf.set(f(r), k * NP));
     return np.array(buf, { shape });
   };
-  const forward = async (lora: JaxArray, xt: JaxArray, tt: JaxArray): Promise<JaxArray> => {
-    const y = c.programs.velocity(c.base.ref, lora.ref, xt, tt, ref.ref, text.ref);
+  /** v of the frozen weights at (xt, tt), both consumed. */
+  const forward = async (w: FrozenLora, xt: JaxArray, tt: JaxArray): Promise<JaxArray> => {
+    if (w.engine === "onnx") {
+      tt.dispose(); // the rows' times are tHost
+      const x = (await xt.data()) as Float32Array;
+      w.onnx.setWeights(w.base, w.lora);
+      return np.array(await w.onnx.velocity({ xt: x, t: tHost, ref: condRef, text: condText }, MB), { shape });
+    }
+    const y = c.programs.velocity(c.base.ref, w.lora.ref, xt, tt, ref.ref, text.ref);
     await y.blockUntilReady();
     return y;
   };

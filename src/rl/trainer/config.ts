@@ -53,9 +53,10 @@ export const SamplingSchema = z.strictObject({
    */
   trainNoise: z.enum(["per-row", "per-group"]),
   /**
-   * The rollouts' forward engine: the jitted jax-js velocity (absent or "jax") or the model's ONNX export
-   * on onnxruntime-node ("onnx", src/model/onnx; the LoRA handed over once per epoch). The two agree to
-   * float rounding, so a run is bit-identical run to run on either, but not across them.
+   * The forward engine of the rollouts and of the update's no-gradient forwards (v_old, v_ref): the
+   * jitted jax-js velocity (absent or "jax") or the model's ONNX export on onnxruntime-node ("onnx",
+   * src/model/onnx; weights handed over by reference). The gradient step stays on jax-js. The two agree
+   * to float rounding, so a run is bit-identical run to run on either, but not across them.
    */
   engine: z.enum(FORWARD_ENGINES).optional(),
 }).refine((s) => Math.floor(s.steps * s.timestepFraction) >= 1, {
@@ -202,7 +203,7 @@ export interface TrainOverrides {
   groupsPerEpoch?: number;
   reward?: string;
   rewardRecipe?: string;
-  /** The rollouts' forward engine (sampling.engine). */
+  /** The forward engine of the rollouts and no-gradient forwards (sampling.engine). */
   engine?: string;
 }
 

@@ -5,7 +5,8 @@
  *   groups:   a seeded permutation of the train records (those the recipe's group filter excludes
  *             skipped), `groupsPerEpoch` of them, G samples per group, keyed by sample id;
  *   rollout:  G images per group (rollout-epoch.ts), judged batch by batch while the next is sampled,
- *             on the config's forward engine (jax-js, or onnxruntime-node given the policy's LoRA);
+ *             on the config's forward engine (jax-js, or onnxruntime-node given the policy's LoRA, which
+ *             then also runs the update's no-gradient forwards);
  *   judge:    wait for what is left of the judging;
  *   signal:   rewards → combined rewards → the recipe's per-sample signal, masked (signal.ts);
  *   update:   the epoch's optimizer steps (update.ts, micro-batches in batch.ts);
@@ -223,7 +224,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     // ---- update
     bar?.update(epoch, { phase: "update", info: "" });
     const tu = now();
-    const steps = await updateEpoch({ config, algorithm, hp, programs, dev, state, rng, dims, samples, signal, prepared, gridTimes });
+    const steps = await updateEpoch({ config, algorithm, hp, programs, dev, state, rng, dims, samples, signal, prepared, gridTimes, onnx: onnx ? { session: onnx, base: o.init.base } : null });
     seconds.update = now() - tu;
     state.old.update(state.theta, state.step); // θ_old ← d·θ_old + (1 − d)·θ, once per epoch
     state.epoch = epoch + 1;
