@@ -14,7 +14,7 @@ import type { Cell, CellCommon } from "../compare/plan.js";
 import { runCells, type CellOutcome } from "../compare/run-cells.js";
 import { UserError } from "../runtime/errors.js";
 import { checkJudgeConfig } from "../reward/index.js";
-import { FORWARD_ENGINES, loadOrt, type ForwardEngine } from "../model/index.js";
+import { FORWARD_ENGINES, forwardEngineFlag, requireOrt, type ForwardEngine } from "../model/index.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./commands/judge.js";
 import { resolveInitCheckpoint } from "./init-checkpoint.js";
 import { optionalInt, requiredInt } from "./int-flag.js";
@@ -72,9 +72,8 @@ export async function readCellFlags(o: CellCommandFlags, cmd: Command) {
   const epochs = optionalInt("--epochs", o.epochs, 1) ?? null;
   const samples = optionalInt("--samples", o.samples, 1) ?? null;
   const jobs = requiredInt("--jobs", o.jobs, 1);
-  const engine = o.engine ?? "jax";
-  if (!isForwardEngine(engine)) throw new UserError(`--engine ${JSON.stringify(engine)}: expected ${FORWARD_ENGINES.join(" or ")}`, 2);
-  if (engine === "onnx") await loadOrt().catch((e: Error) => Promise.reject(new UserError(`--engine onnx: ${e.message}`, 2)));
+  const engine = forwardEngineFlag("--engine", o.engine ?? "jax");
+  if (engine === "onnx") await requireOrt("--engine onnx");
   const data = folderFlag("--data", o.data)!;
   const init = resolveInitCheckpoint("--init", folderFlag("--init", o.init)!).dir;
   if (!existsSync(join(init, "config.json"))) throw new UserError(`--init ${init}: not a checkpoint folder (no config.json)`, 2);
@@ -98,8 +97,6 @@ export async function readCellFlags(o: CellCommandFlags, cmd: Command) {
   const engineSetting: { engine?: ForwardEngine } = engine === "jax" ? {} : { engine };
   return { common, out, configs, jobs, judge, embedders: { clip, dino }, engineSetting };
 }
-
-const isForwardEngine = (s: string): s is ForwardEngine => (FORWARD_ENGINES as readonly string[]).includes(s);
 
 export const sha256Text = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex");
 export const sha256File = (path: string): string => sha256Text(readFileSync(path));

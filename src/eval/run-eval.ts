@@ -10,7 +10,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { loadDataset, splitFile, SPLITS, type DatasetRecord, type Split } from "../data/index.js";
-import { chooseWeights, FORWARD_ENGINES, loadCheckpoint, loadOrt, ORT_PACKAGE, type BaseWeightChoice, type ForwardEngine } from "../model/index.js";
+import { chooseWeights, forwardEngineFlag, loadCheckpoint, ORT_PACKAGE, requireOrt, type BaseWeightChoice, type ForwardEngine } from "../model/index.js";
 import { buildJudge, checkJudgeConfig, type JudgeConfig } from "../reward/judge-config.js";
 import { DEFAULT_PROMPT_DIR, loadTemplates } from "../reward/prompts.js";
 import type { Judge } from "../reward/types.js";
@@ -82,13 +82,10 @@ async function checkInputs(o: RunEvalOptions): Promise<{ split: Split; ckptDir: 
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UserError(`${flag} ${v}: expected a positive integer`);
   }
   if (o.seed !== undefined && !Number.isSafeInteger(o.seed)) throw new UserError(`--seed ${o.seed}: expected an integer`);
-  const engine = o.engine ?? "jax";
-  if (!FORWARD_ENGINES.includes(engine)) throw new UserError(`--engine ${JSON.stringify(engine)}: expected one of ${FORWARD_ENGINES.join(", ")}`);
+  const engine = forwardEngineFlag("--engine", o.engine ?? "jax");
   if (engine === "onnx") {
     if (o.editor.kind !== "checkpoint") throw new UserError(`--engine onnx: only a checkpoint is sampled (--editor ${o.editor.kind} runs no model)`);
-    await loadOrt().catch((e: unknown) => {
-      throw new UserError(`--engine onnx: ${(e as Error).message}`);
-    });
+    await requireOrt("--engine onnx");
   }
   let ckptDir: string | null = null;
   if (o.editor.kind === "checkpoint") {

@@ -6,15 +6,14 @@
  * LoRA moves the reward (so each forward's LoRA reaches the ONNX session); the same onnx run twice gives bit-identical metrics and LoRA; live jax-js arrays
  * stay flat; the engine is recorded in the run's config.json.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDataset, type DatasetRecord } from "../../src/data/index.js";
+import type { DatasetRecord } from "../../src/data/index.js";
 import { loadCheckpoint, loadOrt } from "../../src/model/index.js";
-import { liveArrayCount, trackLiveArrays } from "../../src/runtime/live.js";
+import { liveArrayCount } from "../../src/runtime/live.js";
 import { inspectTrainRun, resolveTrainConfig, train, type EpochMetrics } from "../../src/rl/trainer/index.js";
-import { BrightnessReward, makeData, makeInit } from "./trainer-fixtures.js";
+import { BrightnessReward, FAST, trainerWorkspace } from "./trainer-fixtures.js";
 
 const ortMissing = await loadOrt().then(
   () => null,
@@ -27,16 +26,10 @@ let data: string;
 let records: DatasetRecord[];
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "rollout-engine-"));
-  init = await makeInit(join(root, "init"));
-  data = await makeData(join(root, "data"));
-  records = await loadDataset(data, "train");
-  await trackLiveArrays();
+  ({ root, init, data, records } = await trainerWorkspace("rollout-engine-"));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** The trainer tests' settings that move a tiny run within a few epochs. */
-const FAST = { optimizer: { lr: 0.02 }, stepsPerEpoch: 4 };
 const EPOCHS = 5;
 
 interface Run {

@@ -1,6 +1,9 @@
 /** Fixtures for the trainer tests: a tiny "SFT" checkpoint, a small synthetic dataset, simple rewards. */
-import { mkdirSync } from "node:fs";
-import { synthesizeDataset } from "../../src/data/index.js";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadDataset, synthesizeDataset, type DatasetRecord } from "../../src/data/index.js";
+import { trackLiveArrays } from "../../src/runtime/live.js";
 import { buildModel, presetConfig, saveCheckpoint } from "../../src/model/index.js";
 import { toRgb, type RewardItem, type RewardModel, type RewardScores } from "../../src/reward/index.js";
 
@@ -17,6 +20,18 @@ export async function makeData(dir: string, identities = 4, size = 16): Promise<
   mkdirSync(dir, { recursive: true });
   await synthesizeDataset({ out: dir, identities, perIdentity: 1, size, seed: 5, testIdentities: 1 });
   return dir;
+}
+
+/** Settings that let a tiny run move within a few epochs: more optimizer steps per epoch and a large learning rate. */
+export const FAST = { optimizer: { lr: 0.02 }, stepsPerEpoch: 4 };
+
+/** A fresh temp folder (`prefix` names it) with a tiny init checkpoint and dataset, its train records, and live arrays tracked. */
+export async function trainerWorkspace(prefix: string): Promise<{ root: string; init: string; data: string; records: DatasetRecord[] }> {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const init = await makeInit(join(root, "init"));
+  const data = await makeData(join(root, "data"));
+  await trackLiveArrays();
+  return { root, init, data, records: await loadDataset(data, "train") };
 }
 
 /** Mean pixel value of the generated image, as both objectives: a reward that prefers brighter images. */

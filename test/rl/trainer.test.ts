@@ -3,19 +3,18 @@
  * every algorithm raises a simple reward (mean brightness) within a few epochs; live arrays stay flat;
  * bad inputs fail with one line, exit 2, nothing written.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDataset, type DatasetRecord } from "../../src/data/index.js";
+import type { DatasetRecord } from "../../src/data/index.js";
 import { loadCheckpoint } from "../../src/model/index.js";
 import { UserError } from "../../src/runtime/errors.js";
-import { liveArrayCount, trackLiveArrays } from "../../src/runtime/live.js";
+import { liveArrayCount } from "../../src/runtime/live.js";
 import { registerTrain } from "../../src/cli/commands/train.js";
 import { algorithmNames } from "../../src/rl/algorithms.js";
 import { inspectTrainRun, resolveTrainConfig, train, type EpochMetrics } from "../../src/rl/trainer/index.js";
-import { BrightnessReward, makeData, makeInit } from "./trainer-fixtures.js";
+import { BrightnessReward, FAST, trainerWorkspace } from "./trainer-fixtures.js";
 
 let root: string;
 let init: string;
@@ -23,16 +22,10 @@ let data: string;
 let records: DatasetRecord[];
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "trainer-"));
-  init = await makeInit(join(root, "init"));
-  data = await makeData(join(root, "data"));
-  records = await loadDataset(data, "train");
-  await trackLiveArrays();
+  ({ root, init, data, records } = await trainerWorkspace("trainer-"));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** Settings that let a 4-epoch tiny run move: more optimizer steps per epoch and a large learning rate. */
-const FAST = { optimizer: { lr: 0.02 }, stepsPerEpoch: 4 };
 
 async function run(algo: string, epochs: number, extra: Record<string, unknown> = {}, onEpoch?: (m: EpochMetrics) => void): Promise<EpochMetrics[]> {
   const out = join(root, `run-${algo}-${Math.random().toString(36).slice(2)}`);

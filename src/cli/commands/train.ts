@@ -8,7 +8,7 @@
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadDataset } from "../../data/index.js";
-import { chooseBaseWeights, FORWARD_ENGINES, loadCheckpoint, loadOrt, tokenDim, tokensPerImage } from "../../model/index.js";
+import { chooseBaseWeights, FORWARD_ENGINES, forwardEngineFlag, loadCheckpoint, requireOrt, tokenDim, tokensPerImage } from "../../model/index.js";
 import { UserError } from "../../runtime/errors.js";
 import { checkFitsInMemory } from "../../runtime/memory-bound.js";
 import { holdRunLock } from "../../runtime/run-lock.js";
@@ -69,9 +69,7 @@ export function registerTrain(program: Command): void {
     if (o.rewardRecipe !== undefined && !(AGGREGATION_RECIPES as readonly string[]).includes(o.rewardRecipe)) {
       throw new UserError(`--reward-recipe ${JSON.stringify(o.rewardRecipe)}: expected ${AGGREGATION_RECIPES.join(" or ")}`, 2);
     }
-    if (o.engine !== undefined && !(FORWARD_ENGINES as readonly string[]).includes(o.engine)) {
-      throw new UserError(`--engine ${JSON.stringify(o.engine)}: expected ${FORWARD_ENGINES.join(" or ")}`, 2);
-    }
+    if (o.engine !== undefined) forwardEngineFlag("--engine", o.engine);
     const epochs = optionalInt("--epochs", o.epochs, 1);
     const seed = optionalInt("--seed", o.seed, 0);
     const groupSize = optionalInt("--group-size", o.groupSize, 0);
@@ -86,7 +84,7 @@ export function registerTrain(program: Command): void {
       ...(o.rewardRecipe !== undefined ? { rewardRecipe: o.rewardRecipe } : {}),
       ...(o.engine !== undefined ? { engine: o.engine } : {}),
     });
-    if (config.sampling.engine === "onnx") await loadOrt().catch((e: Error) => Promise.reject(new UserError(`sampling.engine onnx: ${e.message}`, 2)));
+    if (config.sampling.engine === "onnx") await requireOrt("sampling.engine onnx");
     const initWeights = baseWeightChoice("--init-weights", o.initWeights);
     const out = resolve(o.out);
     const judgeCfg = judgeConfigFrom(o, runPaths.judgeCache(out));

@@ -30,6 +30,12 @@ export type ForwardEngine = (typeof FORWARD_ENGINES)[number];
 /** Intra-op threads of the ONNX engine: fixed, so results do not depend on the machine's core count. */
 export const ONNX_THREADS = 2;
 
+/** A forward-engine flag's value (`flag` names it in the message), or one line, exit 2. */
+export function forwardEngineFlag(flag: string, value: string): ForwardEngine {
+  if (!(FORWARD_ENGINES as readonly string[]).includes(value)) throw new UserError(`${flag} ${JSON.stringify(value)}: expected ${FORWARD_ENGINES.join(" or ")}`, 2);
+  return value as ForwardEngine;
+}
+
 /** onnxruntime-node, or a UserError naming how to install it. */
 export async function loadOrt(): Promise<Ort> {
   try {
@@ -39,6 +45,11 @@ export async function loadOrt(): Promise<Ort> {
     const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
     throw new UserError(`${ORT_PACKAGE} cannot be loaded (${why}); it is an optional dependency: ONNXRUNTIME_NODE_INSTALL=skip npm i ${ORT_PACKAGE}@1.30.0`);
   }
+}
+
+/** Nothing, when onnxruntime-node loads; else one line, exit 2, naming what asked for it (`what`). */
+export async function requireOrt(what: string): Promise<void> {
+  await loadOrt().catch((e: Error) => Promise.reject(new UserError(`${what}: ${e.message}`, 2)));
 }
 
 /** Whether onnxruntime-node loads here (for a caller that falls back to jax-js without it). */
