@@ -8,9 +8,13 @@
  * with `portraitrl eval --weights base --split val` of the portraitrl run's checkpoints at the same steps.
  *
  *   npx tsx scripts/sft-peer-parity.ts --data DIR --like SFT_CKPT --out DIR [--steps 1500] [--every 500] [--seed 0]
+ *     [--set FIELD=JSON ...] [--engine jax|onnx]
  *
  * `--like` is a checkpoint of the portraitrl run on the same data: the model config (and so the
- * vocabulary built from the data) is taken from it. Prints one JSON object with each step's val metrics.
+ * vocabulary built from the data) is taken from it. `--set` overrides one model-config field (e.g.
+ * `--set hidden=192 --set 'ropeAxes=[8,20,20]'`), validated like any config, so the peer can try other
+ * shapes on the same data (issue 25). `--engine` is the eval's sampling engine. Prints one JSON object
+ * with each step's val metrics and writes it to OUT/peer.json.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -18,7 +22,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { loadDataset } from "../src/data/index.js";
-import { buildModel, loadCheckpoint, saveCheckpoint, vocabSize } from "../src/model/index.js";
+import { buildModel, loadCheckpoint, parseModelConfig, saveCheckpoint, vocabSize, type ModelConfig } from "../src/model/index.js";
+import { UserError } from "../src/runtime/errors.js";
 import { DEFAULT_SFT_CONFIG, prepareExamples, streamSeed } from "../src/sft/index.js";
 import { PACKAGE_ROOT } from "../src/demo/settings.js";
 import { PEER_THREADS, pythonPath, torchMissing } from "../bench/peer.js";
@@ -39,6 +44,23 @@ const out = arg("out");
 const steps = Number(arg("steps", "1500"));
 const every = Number(arg("every", "500"));
 const seed = Number(arg("seed", "0"));
+const engine = arg("engine", "jax");
+const overrides: Record<string, unknown> = {};
+process.argv.forEach((a, i) => {
+  if (a !== "--set") return;
+  const kv = process.argv[i + 1] ?? "";
+  const eq = kv.indexOf("=");
+  if (eq <= 0) {
+    process.stderr.write(`sft-peer-parity: --set ${kv}: expected FIELD=JSON\n`);
+    process.exit(2);
+  }
+  try {
+    overrides[kv.slice(0, eq)] = JSON.parse(kv.slice(eq + 1));
+  } catch {
+    process.stderr.write(`sft-peer-parity: --set ${kv}: the value is not JSON\n`);
+    process.exit(2);
+  }
+});
 const python = pythonPath();
 const missing = torchMissing(python);
 if (missing) {
@@ -46,7 +68,14 @@ if (missing) {
   process.exit(1);
 }
 
-const config = (await loadCheckpoint(like)).config;
+let config: ModelConfig;
+try {
+  config = parseModelConfig({ ...(await loadCheckpoint(like)).config, ...overrides }, "--set");
+} catch (e) {
+  if (!(e instanceof UserError)) throw e;
+  process.stderr.write(`sft-peer-parity: ${e.message}\n`);
+  process.exit(2);
+}
 const model = buildModel(config);
 const examples = await prepareExamples(await loadDataset(data, "train"), config, "warn");
 const dump = join(out, "dump");
@@ -74,10 +103,12 @@ for await (const line of createInterface({ input: peer.stdout })) {
   const ckpt = join(out, `peer-step-${saved.step}`);
   await saveCheckpoint(ckpt, { config, base: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) });
   const evalDir = join(out, `eval-peer-step-${saved.step}`);
-  const r = spawnSync(process.execPath, [cli, "eval", "--ckpt", ckpt, "--weights", "base", "--data", data, "--split", "val", "--out", evalDir, "--method", "sft", "--overwrite"], { stdio: ["ignore", "ignore", "inherit"] });
+  const r = spawnSync(process.execPath, [cli, "eval", "--ckpt", ckpt, "--weights", "base", "--data", data, "--split", "val", "--out", evalDir, "--method", "sft", "--engine", engine, "--overwrite"], { stdio: ["ignore", "ignore", "inherit"] });
   if (r.status !== 0) process.exit(r.status ?? 1);
   const m = (JSON.parse(readFileSync(join(evalDir, "eval.json"), "utf8")) as { metrics: Record<string, { mean: number | null }> }).metrics;
   results.push({ step: saved.step, train_loss: saved.loss, peer_seconds: saved.seconds, val: { mse: m.mse?.mean, ssim: m.ssim?.mean, mse_figure: m.mse_figure?.mean, judge_dp: m.judge_dp?.mean, judge_pf: m.judge_pf?.mean } });
   process.stderr.write(`sft-peer-parity: ${JSON.stringify(results.at(-1))}\n`);
 }
-console.log(JSON.stringify({ data, like, steps, every, seed, python, results }, null, 2));
+const record = JSON.stringify({ data, like, overrides, config, steps, every, seed, engine, python, results }, null, 2);
+writeFileSync(join(out, "peer.json"), `${record}\n`);
+console.log(record);

@@ -14,8 +14,9 @@ import { checkFitsInMemory } from "../../runtime/memory-bound.js";
 import { holdRunLock } from "../../runtime/run-lock.js";
 import { AGGREGATION_RECIPES, parseRewardVariant } from "../../reward/index.js";
 import { buildReward, checkRewardSources } from "../../eval/reward-factory.js";
+import { openValidationScorer } from "../../eval/validation.js";
 import { algorithmNames } from "../../rl/algorithms.js";
-import { TRAIN_PRESETS, defaultTrainPreset, inspectTrainRun, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
+import { DEFAULT_VAL_SAMPLES, TRAIN_PRESETS, defaultTrainPreset, inspectTrainRun, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
 import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
 import { optionalInt } from "../int-flag.js";
 import { resolveInitCheckpoint } from "../init-checkpoint.js";
@@ -36,6 +37,8 @@ interface TrainCliOptions extends JudgeFlags {
   reward?: string;
   rewardRecipe?: string;
   engine?: string;
+  valEvery?: string;
+  valSamples?: string;
   clipModel?: string;
   dinoModel?: string;
   initWeights: string;
@@ -60,6 +63,8 @@ export function registerTrain(program: Command): void {
     .option("--reward <variant>", "reward: ours | dual-pd | clip-t | clip-i | dino-i | directional")
     .option("--reward-recipe <recipe>", "how DP and PF are combined, the same for every algorithm: standardized (Eq. 12–13, the default) or raw-sum (the ablation arm)")
     .option("--engine <name>", `forward engine of the rollouts and the update's no-gradient forwards: ${FORWARD_ENGINES.join(" or ")} (onnx: onnxruntime-node, the optional dependency; default: the config's sampling.engine, else jax)`)
+    .option("--val-every <n>", "the validation curve: every N epochs (and the last) score the eval EMA of the LoRA on val records with eval's judge and pixel distances, into metrics.jsonl `val`; checkpoints at those epochs")
+    .option("--val-samples <k>", `val records per validation point (the first K; default ${DEFAULT_VAL_SAMPLES})`)
     .option("--init-weights <which>", "which weights of --init: ema (when the checkpoint has an EMA) or base", "ema")
     .option("--no-progress", "no progress bar (it is only drawn on a TTY anyway)");
   addJudgeOptions(cmd).action(async (o: TrainCliOptions) => {
@@ -74,6 +79,8 @@ export function registerTrain(program: Command): void {
     const seed = optionalInt("--seed", o.seed, 0);
     const groupSize = optionalInt("--group-size", o.groupSize, 0);
     const groupsPerEpoch = optionalInt("--groups-per-epoch", o.groupsPerEpoch, 1);
+    const valEvery = optionalInt("--val-every", o.valEvery, 1);
+    const valSamples = optionalInt("--val-samples", o.valSamples, 1);
     const init = resolveInitCheckpoint("--init", resolve(o.init));
     const { config, algorithm } = resolveTrainConfig(o.algo, o.preset ?? defaultTrainPreset(init.modelPreset), file, o.config ?? "", {
       ...(epochs !== undefined ? { epochs } : {}),
@@ -83,6 +90,8 @@ export function registerTrain(program: Command): void {
       ...(o.reward !== undefined ? { reward: o.reward } : {}),
       ...(o.rewardRecipe !== undefined ? { rewardRecipe: o.rewardRecipe } : {}),
       ...(o.engine !== undefined ? { engine: o.engine } : {}),
+      ...(valEvery !== undefined ? { valEvery } : {}),
+      ...(valSamples !== undefined ? { valSamples } : {}),
     });
     if (config.sampling.engine === "onnx") await requireOrt("sampling.engine onnx");
     const initWeights = baseWeightChoice("--init-weights", o.initWeights);
@@ -97,6 +106,9 @@ export function registerTrain(program: Command): void {
     checkFitsInMemory(`--group-size ${config.groupSize} × --groups-per-epoch ${config.groupsPerEpoch}`, config.groupSize * config.groupsPerEpoch, "rollouts in one epoch",
       4 * (tokensPerImage(ck.config) * tokenDim(ck.config) + side * side * 3), `the generated tokens and ${side}x${side} image, float32`);
     const records = await loadDataset(o.data, "train");
+    const validation = config.validation
+      ? await openValidationScorer({ data: resolve(o.data), samples: config.validation.samples, model: ck.config, lora: config.lora, base, judge: { ...judgeCfg, synthetic: "held-out" }, engine: config.sampling.engine ?? "jax" })
+      : null;
     await holdRunLock(out, "--out");
     const run = await inspectTrainRun(out, config);
 
@@ -121,6 +133,7 @@ export function registerTrain(program: Command): void {
           run,
           progress: o.progress,
           shouldStop: stopping,
+          ...(validation ? { validate: async (lora: Float32Array, epochs: number) => ({ epochs, ...(await validation.score(lora)) }) } : {}),
           log: (line) => process.stderr.write(`${line}\n`),
         }),
       );
@@ -129,6 +142,7 @@ export function registerTrain(program: Command): void {
       if (result.status === "nan-stop") throw new UserError(`stopped: ${config.maxNanSteps} optimizer steps in a row had a NaN loss; the last good checkpoint is ${result.checkpoint ?? "(none)"}`, 1);
     } finally {
       await reward.close();
+      await validation?.close();
     }
   });
 }

@@ -23,6 +23,9 @@ import { AGGREGATION_RECIPES } from "../../reward/aggregate.js";
 import { algorithmNames, resolveAlgorithm } from "../algorithms.js";
 import type { ResolvedAlgorithm } from "../recipe.js";
 
+/** Val records a validation point scores when `--val-every` is given without `--val-samples`. */
+export const DEFAULT_VAL_SAMPLES = 100;
+
 export const TRAIN_PRESETS = ["paper", "cpu", "cpu-tiny", "tiny"] as const;
 export type TrainPreset = (typeof TRAIN_PRESETS)[number];
 
@@ -106,6 +109,13 @@ export const TrainConfigSchema = z.strictObject({
   /** Consecutive optimizer steps with a NaN loss after which the run stops. */
   maxNanSteps: posInt,
   seed: z.number().int().min(0),
+  /**
+   * The validation curve (absent: none): after every `every` epochs (and the last), the eval EMA of the
+   * LoRA is evaluated on the first `samples` records of the val split (held-out judge, pixel distances)
+   * and the means go into that epoch's metrics line as `val`. A run checkpoints at those epochs too, so
+   * a stop chosen on the curve has its checkpoint.
+   */
+  validation: z.strictObject({ every: posInt, samples: posInt }).optional(),
 });
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 
@@ -205,6 +215,9 @@ export interface TrainOverrides {
   rewardRecipe?: string;
   /** The forward engine of the rollouts and no-gradient forwards (sampling.engine). */
   engine?: string;
+  /** The validation curve: every this many epochs, on this many val records. */
+  valEvery?: number;
+  valSamples?: number;
 }
 
 type Plain = Record<string, unknown>;
@@ -254,6 +267,9 @@ export function resolveTrainConfig(algorithm: string, preset: string, file: Plai
     flagPart.reward = { ...(flags.reward !== undefined ? { variant: flags.reward } : {}), ...(flags.rewardRecipe !== undefined ? { recipe: flags.rewardRecipe } : {}) };
   }
   if (flags.engine !== undefined) flagPart.sampling = { engine: flags.engine };
+  if (flags.valEvery !== undefined || flags.valSamples !== undefined) {
+    flagPart.validation = { ...(isPlain(merged.validation) ? merged.validation : { samples: DEFAULT_VAL_SAMPLES }), ...(flags.valEvery !== undefined ? { every: flags.valEvery } : {}), ...(flags.valSamples !== undefined ? { samples: flags.valSamples } : {}) };
+  }
   merged = merge(merged, flagPart);
   const parsed = TrainConfigSchema.safeParse(merged);
   if (!parsed.success) {

@@ -40,6 +40,19 @@ export interface EpochMetrics {
   banned_groups: number;
   sigma_quantiles: [number, number, number] | null;
   extra: Record<string, number>;
+  /** The validation point after this epoch (config `validation`), when one was due. */
+  val?: ValidationPoint;
+}
+
+/**
+ * One point of the validation curve: the eval EMA of the LoRA after `epochs` epochs, scored on the first
+ * `n` val records; `means` by metric name (eval.json's names), `seconds` what it cost.
+ */
+export interface ValidationPoint {
+  epochs: number;
+  n: number;
+  seconds: number;
+  means: Record<string, number | null>;
 }
 
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);

@@ -37,7 +37,7 @@ import { updateEpoch, type DeviceState } from "./update.js";
 import { appendMetrics, commitCheckpoint, openRunFolder, truncateMetrics, versions, type RunFolderStatus } from "../../runtime/run-folder.js";
 import { paths, RUN_KIND, type RunConfigFile } from "./run-folder.js";
 import { loadRunState, saveRunState, type RunState } from "./run-state.js";
-import { epochMetrics, type EpochMetrics } from "./metrics.js";
+import { epochMetrics, type EpochMetrics, type ValidationPoint } from "./metrics.js";
 import { writeGroupsDump } from "./groups-dump.js";
 
 export interface TrainHooks {
@@ -66,6 +66,11 @@ export interface TrainOptions {
   /** Polled between rollout batches and at epoch boundaries (SIGINT). */
   shouldStop?: () => boolean;
   hooks?: TrainHooks;
+  /**
+   * Scores a LoRA (the eval EMA) on the validation subset; required when the config has `validation`.
+   * The caller owns how (eval's sampler and judge): the trainer only says when and with which weights.
+   */
+  validate?: (lora: Float32Array, epochs: number) => Promise<ValidationPoint>;
   log?: (line: string) => void;
 }
 
@@ -96,6 +101,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const rollout = algorithm.rollout;
   const hp: AdamWHyper = { ...config.optimizer };
   const log = o.log ?? (() => undefined);
+  const validate = config.validation ? o.validate : undefined;
+  if (config.validation && !validate) throw new Error("train: the config asks for a validation curve but no validate function was given");
+  const validationDue = (epochs: number): boolean => !!config.validation && (epochs % config.validation.every === 0 || epochs === config.epochs);
 
   // ---- inputs, decoded once
   const prepared = await prepareRecords(o.records, mc, o.reward.needsTarget);
@@ -230,14 +238,17 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     state.epoch = epoch + 1;
     state.rng = rng.getState();
 
-    // ---- metrics, groups dump, checkpoint
+    // ---- validation point, metrics, groups dump, checkpoint
+    const val = validate && validationDue(state.epoch) ? await validate(state.ema.vector, state.epoch) : null;
     const metrics = epochMetrics({ epoch, step: state.step, timeS: now() - t0, dp, pf, groupKeys, signal, steps, seconds, wDp: config.reward.wDp, rewardRecipe: config.reward.recipe, bannedGroups: state.ban?.excludedCount ?? 0, nanSteps: state.nanSteps });
+    if (val) metrics.val = val;
     await appendMetrics(o.out, metrics);
     if (config.groupsEvery > 0 && (epoch + 1) % config.groupsEvery === 0) {
       await writeGroupsDump(o.out, epoch, mc, chosen.map((gi) => prepared[gi]!), G, samples, dp, pf, signal.shownAdv);
     }
     bar?.update(state.epoch, { phase: "done", info: `reward ${metrics.reward.s_mean?.toFixed(4) ?? "nan"}` });
     log(`epoch ${epoch}: reward dp ${fmt(metrics.reward.dp_mean)} pf ${fmt(metrics.reward.pf_mean)} | loss ${fmt(metrics.loss)} | ${metrics.seconds.rollout.toFixed(1)}s rollout, ${metrics.seconds.judge.toFixed(1)}s judge, ${metrics.seconds.update.toFixed(1)}s update`);
+    if (val) log(`epoch ${epoch}: val (${val.n} records, ${val.seconds.toFixed(1)}s) dp ${fmt(val.means.judge_dp ?? null)} pf ${fmt(val.means.judge_pf ?? null)} mse ${fmt(val.means.mse ?? null)}`);
 
     if (state.nanStreak >= config.maxNanSteps) {
       log(`stopping: ${state.nanStreak} optimizer steps in a row had a NaN loss; the last good checkpoint is kept`);
@@ -245,7 +256,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       return finish("nan-stop");
     }
     const stopping = o.shouldStop?.() ?? false;
-    if (stopping || state.epoch % config.checkpointEvery === 0 || state.epoch === config.epochs) await checkpoint();
+    if (stopping || state.epoch % config.checkpointEvery === 0 || state.epoch === config.epochs || val) await checkpoint();
     await o.hooks?.afterEpoch?.({ epoch, step: state.step, metrics });
     if (stopping) return finish("interrupted");
   }
