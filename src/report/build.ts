@@ -61,7 +61,7 @@ function pickEpochs(epochs: readonly number[]): number[] {
 async function runSections(runDir: string, opts: Required<Omit<ReportOptions, "before" | "beside">>, inliner: ImageInliner): Promise<PageSection[]> {
   const empty: RunMetrics = { kind: "empty", lines: [] };
   const metrics = (await isFile(join(runDir, "metrics.jsonl"))) ? await readRunMetrics(runDir) : empty;
-  const charts = runCharts(metrics);
+  const charts = await runCharts(metrics);
   const sections: PageSection[] = [
     {
       id: "curves",
@@ -141,7 +141,7 @@ async function compareSections(dir: string, opts: Required<Omit<ReportOptions, "
       if (await isFile(join(runDir, "metrics.jsonl"))) runs.push({ name: `${m} s${s}`, metrics: await readRunMetrics(runDir) });
     }
   }
-  const charts = overlayCharts(runs);
+  const charts = await overlayCharts(runs);
   if (charts.length) sections.push({ id: "curves", title: "Reward curves per epoch", html: `<div class="charts">${charts.join("")}</div>` });
 
   const firstEval = new Map<string, EvalFolder>();

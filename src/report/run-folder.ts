@@ -27,6 +27,7 @@ export const rlMetricsLineSchema = z.looseObject({
   loss: n,
   grad_norm: n,
   seconds: z.looseObject({ rollout: n, judge: n, update: n }).optional(),
+  val: z.looseObject({ epochs: z.number().int().nonnegative(), n: z.number().int().nonnegative(), seconds: z.number(), means: z.record(z.string(), z.number().nullable()) }).optional(),
 });
 export type RlMetricsLine = z.infer<typeof rlMetricsLineSchema>;
 

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectResults } from "../../src/compare/results.js";
 import { formatPairedCell, type PairedSeedTable } from "../../src/eval/paired-seeds.js";
 import { buildReport, detectKind, writeReport } from "../../src/report/build.js";
-import { niceTicks, lineChart } from "../../src/report/svg-chart.js";
+import { curveChart, lineChart, writeChartPng } from "../../src/report/chart.js";
+import sharp from "sharp";
 import { UserError } from "../../src/runtime/errors.js";
 import { makeCompareFolder, makeEvalFolder, makeRunFolder } from "../eval/fixtures.js";
 
@@ -29,18 +30,31 @@ function expectSelfContained(html: string): void {
 const sectionIds = (html: string) => [...html.matchAll(/<section id="([^"]+)"/g)].map((m) => m[1]);
 const count = (html: string, re: RegExp) => [...html.matchAll(re)].length;
 
-describe("svg charts", () => {
-  it("chooses round ticks", () => {
-    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
-    expect(niceTicks(0.53, 0.91)).toEqual([0.6, 0.7, 0.8, 0.9]);
-    expect(niceTicks(0, 37, 6)).toEqual([0, 10, 20, 30]);
-  });
-  it("draws one polyline per contiguous run and a legend entry per series", () => {
-    const svg = lineChart([{ name: "a<b", points: [[0, 1], [1, 2], [2, null], [3, 1], [4, 0]] }, { name: "c", points: [[0, 0.5]] }], { title: "T", xLabel: "epoch" });
-    expect(count(svg, /<polyline /g)).toBe(2);
-    expect(count(svg, /<circle /g)).toBe(1);
+/** The `d` of every line mark's path, in drawing order (vega's SVG renderer). */
+const linePaths = (svg: string): string[] => [...svg.matchAll(/<g class="mark-line role-mark[^"]*"[^>]*>(.*?)<\/g>/g)].flatMap((m) => [...m[1]!.matchAll(/ d="([^"]*)"/g)].map((d) => d[1]!));
+
+describe("charts (vega-lite)", () => {
+  it("a series with a missing value is drawn with a gap, on scales computed by hand", async () => {
+    // x 0..4 → 0..360 px, y 0..2 → 200..0 px (height 200): (0,1) (1,2) | gap | (3,1) (4,0)
+    const svg = await lineChart([{ name: "a<b", points: [[0, 1], [1, 2], [2, null], [3, 1], [4, 0]] }, { name: "c", points: [[0, 0.5]] }], { title: "T", xLabel: "epoch" });
+    expect(linePaths(svg)[0]).toBe("M0,100L90,0M270,100L360,200");
     expect(svg).toContain("a&lt;b");
-    expect(lineChart([{ name: "x", points: [[0, null]] }], { title: "T", xLabel: "e" })).toContain("no data");
+    expect(await lineChart([{ name: "x", points: [[0, null]] }], { title: "T", xLabel: "e" })).toContain("no data");
+  });
+  it("curves: a thin line per run and the mean over a group's runs as a bold line", async () => {
+    const p = (group: string, run: string, x: number, y: number) => ({ group, run, x, y });
+    const svg = await curveChart([p("naspo", "s0", 0, 1), p("naspo", "s0", 5, 2), p("naspo", "s1", 0, 3), p("naspo", "s1", 5, 4), p("sft", "s0", 0, 0), p("sft", "s0", 5, 0)], { title: "C", xLabel: "epochs" });
+    // y 0..4 → 200..0 px: runs (1→2), (3→4), (0→0); means naspo (2→3), sft (0→0)
+    expect(linePaths(svg)).toEqual(["M0,150L360,100", "M0,50L360,0", "M0,200L360,200", "M0,100L360,50", "M0,200L360,200"]);
+  });
+  it("a chart as a PNG file at twice its size", async () => {
+    const svg = await lineChart([{ name: "a", points: [[0, 1], [1, 2]] }], { title: "T", xLabel: "epoch" });
+    const w = Number(/width="(\d+)"/.exec(svg)![1]);
+    const file = join(root, "chart.png");
+    await writeChartPng(svg, file);
+    const meta = await sharp(file).metadata();
+    expect(meta.format).toBe("png");
+    expect(meta.width).toBe(2 * w);
   });
 });
 
@@ -101,8 +115,8 @@ describe("report", () => {
     expect(html).toContain("Table 3. Ablation on reward settings");
     expect(html).toContain("Not finished yet: flow-grpo/seed1.");
     expect(html).toContain("Before (sft) / after on the same test records");
-    expect(html).toContain("<text x=\"");
-    expect(html).toMatch(/naspo s1<\/text>/);
+    expect(html).toContain('class="marks chart"');
+    expect(html).toMatch(/>naspo s1<\/text>/);
     expect(count(html, /<h3>(flow-grpo|naspo) — epoch 4<\/h3>/g)).toBe(2);
     // the differences paired by seed, the same cells as the compare's results.json
     const paired = (await collectResults(dir)).json.paired as { table1: PairedSeedTable[] };

@@ -1,5 +1,8 @@
-/** Reward and training curves per epoch (RL) or per step (SFT) from metrics.jsonl, as inline SVG charts. */
-import { lineChart, type Series } from "../svg-chart.js";
+/**
+ * Reward and training curves per epoch (RL) or per step (SFT) from metrics.jsonl, as inline SVG charts;
+ * the validation curve (`train --val-every`) when the run has one.
+ */
+import { inlineSvg, lineChart, type Series } from "../chart.js";
 import type { RlMetricsLine, RunMetrics, SftMetricsLine } from "../run-folder.js";
 
 type Num = number | null | undefined;
@@ -10,16 +13,16 @@ function rlSeries(lines: readonly RlMetricsLine[], name: string, get: (l: RlMetr
 }
 
 /** The charts of one run. */
-export function runCharts(m: RunMetrics): string[] {
-  if (m.kind === "empty") return [];
+export function runCharts(m: RunMetrics): Promise<string[]> {
+  if (m.kind === "empty") return Promise.resolve([]);
   if (m.kind === "sft") {
     const sft = m.lines;
     const s = (name: string, get: (l: SftMetricsLine) => Num): Series => ({ name, points: sft.map((l) => [l.step, v(get(l))] as const) });
-    return [
+    return Promise.all([
       lineChart([s("loss", (l) => l.loss)], { title: "SFT loss", xLabel: "step" }),
       lineChart([s("grad norm", (l) => l.grad_norm)], { title: "Gradient norm", xLabel: "step" }),
       lineChart([s("lr", (l) => l.lr)], { title: "Learning rate", xLabel: "step" }),
-    ];
+    ]).then((svgs) => svgs.map(inlineSvg));
   }
   const L = m.lines;
   const charts = [
@@ -35,13 +38,21 @@ export function runCharts(m: RunMetrics): string[] {
   }
   charts.push(lineChart([rlSeries(L, "NaN scores", (l) => l.nan_count)], { title: "Failed judgements per epoch", xLabel: "epoch" }));
   charts.push(lineChart([rlSeries(L, "rollout", (l) => l.seconds?.rollout), rlSeries(L, "judge", (l) => l.seconds?.judge), rlSeries(L, "update", (l) => l.seconds?.update)], { title: "Seconds per phase", xLabel: "epoch" }));
-  return charts;
+  const val = L.filter((l) => l.val);
+  if (val.length > 0) {
+    const vs = (name: string, key: string): Series => ({ name, points: val.map((l) => [l.val!.epochs, v(l.val!.means[key])] as const) });
+    const n = val[0]!.val!.n;
+    charts.push(lineChart([vs("DP", "judge_dp"), vs("PF", "judge_pf")], { title: `Validation judge (${n} val records, eval EMA)`, xLabel: "epochs" }));
+    charts.push(lineChart([vs("MSE", "mse"), vs("Fig-MSE", "mse_figure")], { title: "Validation pixel distance to the target", xLabel: "epochs" }));
+    charts.push(lineChart([vs("SSIM", "ssim"), vs("Fig-SSIM", "ssim_figure")], { title: "Validation SSIM", xLabel: "epochs" }));
+  }
+  return Promise.all(charts).then((svgs) => svgs.map(inlineSvg));
 }
 
 /** Reward curves of several runs overlaid (a compare folder: one series per method and seed). */
-export function overlayCharts(runs: readonly { name: string; metrics: RunMetrics }[]): string[] {
+export function overlayCharts(runs: readonly { name: string; metrics: RunMetrics }[]): Promise<string[]> {
   const rl = runs.flatMap((r) => (r.metrics.kind === "rl" ? [{ name: r.name, lines: r.metrics.lines }] : []));
-  if (rl.length === 0) return [];
-  const chart = (title: string, get: (l: RlMetricsLine) => Num) => lineChart(rl.map((r) => rlSeries(r.lines, r.name, get)), { title, xLabel: "epoch", width: 460, height: 280 });
-  return [chart("Reward S per epoch", (l) => l.reward?.s_mean), chart("DP per epoch", (l) => l.reward?.dp_mean), chart("PF per epoch", (l) => l.reward?.pf_mean)];
+  if (rl.length === 0) return Promise.resolve([]);
+  const chart = (title: string, get: (l: RlMetricsLine) => Num) => lineChart(rl.map((r) => rlSeries(r.lines, r.name, get)), { title, xLabel: "epoch", width: 420, height: 240 });
+  return Promise.all([chart("Reward S per epoch", (l) => l.reward?.s_mean), chart("DP per epoch", (l) => l.reward?.dp_mean), chart("PF per epoch", (l) => l.reward?.pf_mean)]).then((svgs) => svgs.map(inlineSvg));
 }
