@@ -12,6 +12,7 @@ import type { CliRunner } from "../compare/child.js";
 import type { CompareSettings } from "../compare/manifest.js";
 import type { Cell, CellCommon } from "../compare/plan.js";
 import { runCells, type CellOutcome } from "../compare/run-cells.js";
+import { STOP_RULES, type StopRule } from "../compare/stop.js";
 import { UserError } from "../runtime/errors.js";
 import { checkJudgeConfig } from "../reward/index.js";
 import { FORWARD_ENGINES, forwardEngineFlag, requireOrt, type ForwardEngine } from "../model/index.js";
@@ -61,6 +62,8 @@ export interface CellCommandFlags extends JudgeFlags {
   samples?: string;
   jobs: string;
   engine?: string;
+  /** compare only (a sweep scores its trials' latest checkpoints). */
+  stop?: string;
   progress: boolean;
 }
 
@@ -73,6 +76,8 @@ export async function readCellFlags(o: CellCommandFlags, cmd: Command) {
   const samples = optionalInt("--samples", o.samples, 1) ?? null;
   const jobs = requiredInt("--jobs", o.jobs, 1);
   const engine = forwardEngineFlag("--engine", o.engine ?? "jax");
+  const stop = o.stop ?? "latest";
+  if (!(STOP_RULES as readonly string[]).includes(stop)) throw new UserError(`--stop ${JSON.stringify(stop)}: expected ${STOP_RULES.join(" or ")}`, 2);
   if (engine === "onnx") await requireOrt("--engine onnx");
   const data = folderFlag("--data", o.data)!;
   const init = resolveInitCheckpoint("--init", folderFlag("--init", o.init)!).dir;
@@ -88,14 +93,15 @@ export async function readCellFlags(o: CellCommandFlags, cmd: Command) {
     judgeArgs: judgeArgs(cmd),
     embedderArgs: [...(clip ? ["--clip-model", clip] : []), ...(dino ? ["--dino-model", dino] : [])],
     engine,
+    stop: stop as StopRule,
     progress: o.progress,
   };
   const judge: CompareSettings["judge"] = {
     name: judgeCfg.urls.length > 0 ? "openai" : "synthetic", model: judgeCfg.model ?? null, levels: judgeCfg.levels ?? [], prompts: judgeCfg.promptDir ? resolve(judgeCfg.promptDir) : null,
   };
-  // Recorded only when not the default, so a folder made before the flag existed continues unchanged.
-  const engineSetting: { engine?: ForwardEngine } = engine === "jax" ? {} : { engine };
-  return { common, out, configs, jobs, judge, embedders: { clip, dino }, engineSetting };
+  // Recorded only when not the default, so a folder made before the flags existed continues unchanged.
+  const optionalSettings: { engine?: ForwardEngine; stop?: StopRule } = { ...(engine === "jax" ? {} : { engine }), ...(stop === "latest" ? {} : { stop: stop as StopRule }) };
+  return { common, out, configs, jobs, judge, embedders: { clip, dino }, optionalSettings };
 }
 
 export const sha256Text = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex");

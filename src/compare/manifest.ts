@@ -14,6 +14,7 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { UserError } from "../runtime/errors.js";
 import type { StepLog } from "../demo/steps.js";
+import type { StopRule } from "./stop.js";
 import type { ForwardEngine } from "../model/index.js";
 
 export const COMPARE_KIND = "portraitrl-compare";
@@ -43,6 +44,8 @@ export interface CompareSettings {
   configs: Record<string, string | null>;
   /** The forward engine of the rollouts and evals; absent: jax-js. */
   engine?: ForwardEngine;
+  /** Which checkpoint of a trained cell is evaluated (src/compare/stop.ts); absent: latest. */
+  stop?: StopRule;
 }
 
 export interface CompareManifest extends CompareSettings {
@@ -133,6 +136,7 @@ export function checkContinuation(path: string, old: CompareManifest, now: Compa
   };
   for (const f of SETTING_FIELDS) if (!same(old[f], now[f])) refuse(f === "init_sha256" ? "init (checkpoint sha256)" : f, old[f], now[f]);
   if ((old.engine ?? "jax") !== (now.engine ?? "jax")) refuse("engine", old.engine ?? "jax", now.engine ?? "jax");
+  if ((old.stop ?? "latest") !== (now.stop ?? "latest")) refuse("stop", old.stop ?? "latest", now.stop ?? "latest");
   for (const [algo, hash] of Object.entries(now.configs)) {
     if (algo in old.configs && old.configs[algo] !== hash) refuse(`configs/${algo}.yaml (sha256)`, old.configs[algo], hash);
   }

@@ -10,6 +10,7 @@
  */
 import { join } from "node:path";
 import type { ForwardEngine } from "../model/index.js";
+import type { StopRule } from "./stop.js";
 
 /** What every cell of a compare or sweep shares. */
 export interface CellCommon {
@@ -25,6 +26,8 @@ export interface CellCommon {
   embedderArgs: readonly string[];
   /** The forward engine of every train's rollouts and every eval's sampling (`--engine`, passed on when not jax). */
   engine: ForwardEngine;
+  /** Which checkpoint of a trained cell is evaluated (stop.ts). */
+  stop: StopRule;
   progress: boolean;
 }
 
@@ -55,8 +58,10 @@ export interface Cell {
   seed: number;
   /** `portraitrl train …` arguments, or null (sft: nothing to train). */
   train: string[] | null;
-  /** The checkpoint the eval reads. */
+  /** The checkpoint the eval reads (with stop val-best: what `checkpointOf` resolves once the run is trained). */
   ckpt: string;
+  /** The run folder whose validation curve picks the checkpoint (stop val-best), or null (the ckpt as is). */
+  valBestOf: string | null;
   evalDir: string;
   eval: string[];
 }
@@ -89,7 +94,7 @@ export function trainEvalCell(p: CellCommon, name: string, dir: string, seed: nu
     ...p.embedderArgs,
     "--overwrite",
   ];
-  return { name, seed, train, ckpt, evalDir, eval: evalArgs };
+  return { name, seed, train, ckpt, valBestOf: row.algo !== null && p.stop === "val-best" ? run : null, evalDir, eval: evalArgs };
 }
 
 /** The cells, seed-major (every row at seed 0 first, so a partial run already fills a table). */

@@ -8,6 +8,8 @@ import { existsSync } from "node:fs";
 import { evalIsCurrent, skipped, type StepLog } from "../demo/steps.js";
 import { runCliAsync, runPool, type CliRunner } from "./child.js";
 import type { Cell } from "./plan.js";
+import { valBestStop } from "./stop.js";
+import { UserError } from "../runtime/errors.js";
 
 export interface CellOutcome {
   /** Seconds this cell took now (0 when skipped). */
@@ -16,10 +18,23 @@ export interface CellOutcome {
   steps: StepLog[];
 }
 
+/** The checkpoint a cell's eval reads: its `ckpt`, or the val-best point of its run (null until it has one). */
+export function checkpointOf(c: Cell): string | null {
+  if (c.valBestOf === null) return c.ckpt;
+  return valBestStop(c.valBestOf)?.checkpoint ?? null;
+}
+
+/** The cell's eval command, reading `ckpt`. */
+function evalArgs(c: Cell, ckpt: string): string[] {
+  const i = c.eval.indexOf("--ckpt");
+  return c.eval.map((a, k) => (k === i + 1 ? ckpt : a));
+}
+
 /** True when the cell's eval folder holds a finished eval of its checkpoint. */
 export function cellIsDone(c: Cell): boolean {
   try {
-    return existsSync(c.ckpt) && evalIsCurrent(c.evalDir, c.ckpt);
+    const ckpt = checkpointOf(c);
+    return ckpt !== null && existsSync(ckpt) && evalIsCurrent(c.evalDir, ckpt);
   } catch {
     return false; // an unreadable eval.json: evaluate again (eval --overwrite replaces it)
   }
@@ -39,7 +54,9 @@ export async function runCells(
     if (done) steps.push(skipped(`[${c.name}] portraitrl ${c.eval.join(" ")}`));
     else {
       if (c.train) steps.push(await runCliAsync(runner, c.name, c.train));
-      steps.push(await runCliAsync(runner, c.name, c.eval));
+      const ckpt = checkpointOf(c);
+      if (ckpt === null) throw new UserError(`${c.name}: --stop val-best: the run ${c.valBestOf} has no validation point (train it with validation: every/samples)`, 1);
+      steps.push(await runCliAsync(runner, c.name, evalArgs(c, ckpt)));
     }
     await record(c, { seconds: done ? 0 : (performance.now() - t0) / 1000, skipped: done, steps });
   };

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { trainEvalCell, type CellCommon } from "../../src/compare/plan.js";
 
 const common = (engine: CellCommon["engine"]): CellCommon => ({
-  data: "/d", init: "/init", preset: "cpu", epochs: 10, samples: null, judgeArgs: [], embedderArgs: [], engine, progress: false,
+  data: "/d", init: "/init", preset: "cpu", epochs: 10, samples: null, judgeArgs: [], embedderArgs: [], engine, stop: "latest", progress: false,
 });
 const row = { label: "naspo", algo: "naspo", reward: null, config: null };
 

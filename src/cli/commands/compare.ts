@@ -1,7 +1,7 @@
 /**
  * `portraitrl compare --data DIR --init SFT_CKPT --out DIR [--algos sft,flow-grpo,diffusion-nft,uniworld-v2,naspo]
  *  [--seeds 3] [--rewards ours,dual-pd,clip-i] [--preset cpu] [--epochs N] [--configs DIR] [--samples N]
- *  [--jobs 1] [judge flags] [--clip-model DIR --dino-model DIR] [--no-progress]`: trains every algorithm
+ *  [--jobs 1] [--engine jax|onnx] [--stop latest|val-best] [judge flags] [--clip-model DIR --dino-model DIR] [--no-progress]`: trains every algorithm
  * (and NaSPO under every --rewards reward) from the same checkpoint under the same preset, epochs,
  * judge and data for seeds 0..N-1, evaluates each, and writes table.md (paper Tables 1 and 3, mean ±
  * 95% CI over seeds, and the differences paired by seed against SFT and NaSPO), results.json and
@@ -17,6 +17,7 @@ import { Command } from "commander";
 import { configYaml, overlayConfig, parseArm, type Arm } from "../../compare/arms.js";
 import { checkContinuation, checkResultsFile, readManifest, COMPARE_KIND, type CompareManifest, type CompareSettings } from "../../compare/manifest.js";
 import { planCells, type RowPlan } from "../../compare/plan.js";
+import { STOP_RULES, validationPoints } from "../../compare/stop.js";
 import { collectResults } from "../../compare/results.js";
 import { tableToTerminal } from "../../eval/tables.js";
 import { checkpointHash, loadCheckpoint } from "../../model/index.js";
@@ -26,7 +27,7 @@ import { removeLeftovers } from "../../runtime/run-folder-create.js";
 import { holdRunLock } from "../../runtime/run-lock.js";
 import { REWARD_VARIANTS } from "../../reward/index.js";
 import { algorithmNames } from "../../rl/algorithms.js";
-import { readConfigFile, resolveTrainConfig, TRAIN_PRESETS } from "../../rl/trainer/index.js";
+import { readConfigFile, resolveTrainConfig, TRAIN_PRESETS, type TrainConfig } from "../../rl/trainer/index.js";
 import { versions } from "../../runtime/run-folder.js";
 import { addJudgeOptions } from "./judge.js";
 import { ENGINE_FLAG, readCellFlags, runCellsInterruptibly, sha256File, sha256Text, type CellCommandFlags } from "../cell-commands.js";
@@ -88,6 +89,7 @@ async function checkTraining(o: CompareCliOptions, methods: Entry[], rewards: En
   const modelPresets = new Set<string>();
   const check = (folder: string, algo: string, file: Record<string, unknown> | null, fileName: string, reward?: string) => {
     const c = resolveTrainConfig(algo, o.preset, file, fileName, { ...(epochs !== null ? { epochs } : {}), ...(reward !== undefined ? { reward } : {}) }).config;
+    if (o.stop === "val-best") checkValBestStop(folder, c);
     budgets.set(folder, c.epochs * c.groupsPerEpoch * c.groupSize);
     modelPresets.add(c.modelPreset);
     return c;
@@ -126,6 +128,13 @@ async function checkTraining(o: CompareCliOptions, methods: Entry[], rewards: En
   return { rows, hashes, oursIsNaspo, armFiles };
 }
 
+/** `--stop val-best` needs a validation curve in every trained row, with a checkpoint kept at each point. */
+function checkValBestStop(folder: string, c: TrainConfig): void {
+  if (!c.validation) throw new UserError(`--stop val-best: ${folder} trains without a validation curve; set validation: {every: N, samples: K} in its config`, 2);
+  const points = validationPoints(c.epochs, c.validation.every);
+  if (c.keepCheckpoints < points) throw new UserError(`--stop val-best: ${folder} makes ${points} validation points but keeps ${c.keepCheckpoints} checkpoints; set keepCheckpoints: ${points} or more`, 2);
+}
+
 export function registerCompare(program: Command): void {
   const cmd = program
     .command("compare")
@@ -141,6 +150,7 @@ export function registerCompare(program: Command): void {
     .option("--configs <dir>", "folder of per-algorithm overrides: <algo>.yaml is passed to `train --config` when it exists")
     .option("--samples <n>", "evaluate the first N test records (default: all)")
     .option(...ENGINE_FLAG)
+    .option("--stop <rule>", `which checkpoint of a trained cell is evaluated on test: ${STOP_RULES.join(" or ")} (val-best: the best ½·(DP + PF) of its validation curve; every config needs validation: {every, samples})`, "latest")
     .option("--jobs <n>", "cells run at once (each child process uses up to two threads)", "1")
     .option("--no-progress", "no progress bars in the training runs");
   addJudgeOptions(cmd).action(async (o: CompareCliOptions, self: Command) => {
@@ -151,7 +161,7 @@ export function registerCompare(program: Command): void {
     const rewards = rewardEntries.map((e) => e.name);
     const nSeeds = requiredInt("--seeds", o.seeds, 1);
     const seeds = Array.from({ length: nSeeds }, (_, k) => k);
-    const { common, out, configs, jobs, judge, embedders, engineSetting } = await readCellFlags(o, self);
+    const { common, out, configs, jobs, judge, embedders, optionalSettings } = await readCellFlags(o, self);
     const { data, init, epochs, samples } = common;
     const training = await checkTraining(o, methodEntries, rewardEntries, configs, epochs, init, out);
 
@@ -162,7 +172,7 @@ export function registerCompare(program: Command): void {
     await checkResultsFile(resultsPath);
     if (!old && existsSync(out) && (await readdir(out)).length > 0) throw new UserError(`--out ${out}: exists, is not empty and has no compare.json (not a compare folder)`, 2);
     const settings: CompareSettings = {
-      data, init, init_sha256: checkpointHash(init), preset: o.preset, epochs, samples, judge, embedders, ...engineSetting,
+      data, init, init_sha256: checkpointHash(init), preset: o.preset, epochs, samples, judge, embedders, ...optionalSettings,
       configs: { ...(old?.configs ?? {}), ...training.hashes },
     };
     if (old) checkContinuation(manifestPath, old, { ...settings, methods, seeds, rewards });

@@ -83,7 +83,7 @@ export function registerSweep(program: Command): void {
     const trialsFlag = optionalInt("--trials", o.trials, 1);
     const gridSeed = requiredInt("--grid-seed", o.gridSeed, 0);
     const seed = requiredInt("--seed", o.seed, 0);
-    const { common, out, configs, jobs, judge, embedders, engineSetting } = await readCellFlags(o, self);
+    const { common, out, configs, jobs, judge, embedders, optionalSettings } = await readCellFlags(o, self);
     const { data, init, epochs, samples } = common;
     if ((await splitFile(data, "val")) === null) throw new UserError(`--data ${data}: no val.jsonl (the sweep chooses on the validation split; \`data synth\` writes one)`, 2);
     const gridFile = resolve(o.grid);
@@ -122,7 +122,7 @@ export function registerSweep(program: Command): void {
     if (!old && existsSync(out) && (await readdir(out)).length > 0) throw new UserError(`--out ${out}: exists, is not empty and has no sweep.json (not a sweep folder)`, 2);
     const settings: SweepSettings = {
       data, init, init_sha256: checkpointHash(init), preset: o.preset, epochs, samples, seed, trials: nTrials, grid_seed: gridSeed, grid,
-      judge, embedders, ...engineSetting,
+      judge, embedders, ...optionalSettings,
       configs: baseHashes,
     };
     if (old) checkSweepContinuation(recordPath, old.settings, JSON.parse(JSON.stringify(settings)) as SweepSettings);
