@@ -4,6 +4,7 @@ import { registerDemo } from "./demo.js";
 import { registerData } from "./data.js";
 import { registerRate } from "./rate.js";
 import { registerReport } from "./report.js";
+import { registerGrid } from "./grid.js";
 import { registerJudge } from "./judge.js";
 import { registerModel } from "./model.js";
 import { registerEval } from "./eval.js";
@@ -27,5 +28,6 @@ export function registerCommands(program: Command): void {
   registerSweep(program);
   registerRate(program);
   registerReport(program);
+  registerGrid(program);
   registerServeReward(program);
 }
