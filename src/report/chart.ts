@@ -23,10 +23,15 @@ export interface ChartOptions {
   height?: number;
 }
 
-/** One measured point of a run: `group` is the method, `run` one of its seeds. */
+/**
+ * One measured point of a run: `group` is the method, `run` one of its seeds, `order` the point's place
+ * along its run (0, 1, …). A group's mean line averages the x and the y of its runs' points of the same
+ * order, so runs whose points fall at different x (wall time) still average point by point.
+ */
 export interface CurvePoint {
   group: string;
   run: string;
+  order: number;
   x: number;
   y: number | null;
 }
@@ -71,8 +76,8 @@ export function lineChart(series: readonly Series[], o: ChartOptions): Promise<s
 }
 
 /**
- * Runs grouped by method: each run a thin line, each group's mean over its runs at each x a bold line
- * (points where a run has no value are left out of that mean).
+ * Runs grouped by method: each run a thin line, each group's mean over its runs a bold line through the
+ * mean (x, y) of each order (a run's point without a value is left out of that mean).
  */
 export function curveChart(points: readonly CurvePoint[], o: ChartOptions): Promise<string> {
   const values = points.filter((p) => finite(p.y)).map((p) => ({ ...p, key: `${p.group} · ${p.run}` }));
@@ -85,7 +90,10 @@ export function curveChart(points: readonly CurvePoint[], o: ChartOptions): Prom
     data: { values },
     layer: [
       { mark: { type: "line", strokeWidth: 0.8, opacity: 0.35 }, encoding: { x, y: { field: "y", type: "quantitative", title: o.yLabel ?? null, scale: { zero: false } }, color, detail: { field: "key" } } },
-      { mark: { type: "line", strokeWidth: 2.4, point: { size: 16 } }, encoding: { x, y: { aggregate: "mean", field: "y", type: "quantitative" }, color } },
+      {
+        mark: { type: "line", strokeWidth: 2.4, point: { size: 16 } },
+        encoding: { x: { ...x, aggregate: "mean" }, y: { aggregate: "mean", field: "y", type: "quantitative" }, color, order: { field: "order", type: "quantitative" } },
+      },
     ],
   });
 }

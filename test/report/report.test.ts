@@ -41,11 +41,12 @@ describe("charts (vega-lite)", () => {
     expect(svg).toContain("a&lt;b");
     expect(await lineChart([{ name: "x", points: [[0, null]] }], { title: "T", xLabel: "e" })).toContain("no data");
   });
-  it("curves: a thin line per run and the mean over a group's runs as a bold line", async () => {
-    const p = (group: string, run: string, x: number, y: number) => ({ group, run, x, y });
-    const svg = await curveChart([p("naspo", "s0", 0, 1), p("naspo", "s0", 5, 2), p("naspo", "s1", 0, 3), p("naspo", "s1", 5, 4), p("sft", "s0", 0, 0), p("sft", "s0", 5, 0)], { title: "C", xLabel: "epochs" });
-    // y 0..4 → 200..0 px: runs (1→2), (3→4), (0→0); means naspo (2→3), sft (0→0)
-    expect(linePaths(svg)).toEqual(["M0,150L360,100", "M0,50L360,0", "M0,200L360,200", "M0,100L360,50", "M0,200L360,200"]);
+  it("curves: a thin line per run and a bold line through the mean (x, y) of each point order", async () => {
+    const p = (group: string, run: string, order: number, x: number, y: number) => ({ group, run, order, x, y });
+    // a's two runs reach their second point at different x (wall time): 10 and 20 s
+    const svg = await curveChart([p("a", "s0", 0, 0, 1), p("a", "s0", 1, 10, 2), p("a", "s1", 0, 0, 3), p("a", "s1", 1, 20, 4), p("b", "s0", 0, 0, 1), p("b", "s0", 1, 20, 1)], { title: "C", xLabel: "s" });
+    // x 0..20 → 0..360 px, y 1..4 → 200..0 px: runs (0,1)→(10,2), (0,3)→(20,4), (0,1)→(20,1); means a (0,2)→(15,3), b (0,1)→(20,1)
+    expect(linePaths(svg)).toEqual(["M0,200L180,133.333", "M0,66.667L360,0", "M0,200L360,200", "M0,133.333L270,66.667", "M0,200L360,200"]);
   });
   it("a chart as a PNG file at twice its size", async () => {
     const svg = await lineChart([{ name: "a", points: [[0, 1], [1, 2]] }], { title: "T", xLabel: "epoch" });

@@ -1,0 +1,216 @@
+/**
+ * `npm run compare:paper-budget [-- --seeds 3] [--budget FILE.yaml --out DIR --results DIR]`: the RL methods at the paper's budget on the demo regime
+ * (issue 24), resumable, every step a `portraitrl` child process:
+ *   1. the demo benchmark, unless already there;
+ *   2. per RL method, the config the sweep chose (results/compare-demo-regime/chosen-<algo>.yaml) with the
+ *      paper's budget laid on top (configs/budgets/paper.yaml: 48 groups × G 8 per epoch, 60 epochs, a
+ *      validation point every 5 epochs on 100 val records, a checkpoint kept at each);
+ *   3. `portraitrl compare --stop val-best`: SFT, Flow-GRPO, DiffusionNFT, NaSPO and NaSPO with σ(Δ) at work
+ *      (configs/arms/sigma-batch-z.yaml), SEEDS training seeds; each trained cell's test eval reads the
+ *      checkpoint of its validation curve's best ½·(DP + PF), so test is read once per cell;
+ *   4. SFT continued for the wall time of the longest RL arm (the mean over its seeds of the seconds its
+ *      epochs spent rolling out, judging and updating; validation is not counted for anyone): the steps are
+ *      that time over the seconds per step of a 20-step calibration run, a checkpoint every twelfth of
+ *      them, each scored on the same 100 val records, the best ½·(DP + PF) evaluated on test;
+ *   5. the records in results/compare-paper-budget/: table.md (means over seeds and the differences paired
+ *      by seed against SFT and against NaSPO), the validation curves as PNG against epochs and against
+ *      training seconds, the grid reference | target | each method (test, seed 0, 16 records, 5×),
+ *      compare.json and results.json, each cell's eval.json and metrics.jsonl, and paper-budget.json
+ *      (commands, seconds of every step, the SFT-continued sizing, the wall time of the whole comparison).
+ * Run it again after an interrupt (or in a later session, with runs/ kept) and it continues. `--budget`,
+ * `--out` and `--results` (defaults: configs/budgets/paper.yaml, runs/compare-paper-budget,
+ * results/compare-paper-budget) let a smaller budget try the whole pipeline first.
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import YAML from "yaml";
+import { configYaml, overlayConfig } from "../src/compare/arms.js";
+import { valBestStop } from "../src/compare/stop.js";
+import { benchmarkIsThere } from "../src/demo/steps.js";
+import { evalJsonSchema, metricOf, type EvalJson } from "../src/eval/format.js";
+import { formatPairedCell, pairedSeedTable, PAIRED_METRICS } from "../src/eval/paired-seeds.js";
+import { ortAvailable } from "../src/model/index.js";
+import { curveChart, writeChartPng, type CurvePoint } from "../src/report/chart.js";
+import { checkpointSteps, runPaths } from "../src/runtime/run-folder.js";
+import { DEMO_BENCHMARK, DEMO_RL, PACKAGE_ROOT, SHIPPED_SFT_DIR, sftDefectsFlag } from "../src/demo/settings.js";
+
+const flag = (name: string, def: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? "") : def;
+};
+const SEEDS = Number(flag("seeds", "3"));
+if (!Number.isInteger(SEEDS) || SEEDS < 1) {
+  process.stderr.write(`compare:paper-budget: --seeds ${flag("seeds", "")}: expected an integer >= 1\n`);
+  process.exit(2);
+}
+const budgetFile = resolve(flag("budget", join(PACKAGE_ROOT, "configs", "budgets", "paper.yaml")));
+if (!existsSync(budgetFile)) {
+  process.stderr.write(`compare:paper-budget: --budget ${budgetFile}: no such file\n`);
+  process.exit(2);
+}
+const ALGOS = ["flow-grpo", "diffusion-nft", "naspo"] as const;
+const ARM = { name: "naspo-batch-z", file: join(PACKAGE_ROOT, "configs", "arms", "sigma-batch-z.yaml") };
+const ROWS = ["sft", ...ALGOS, ARM.name, "sft-continued"];
+/** The budget's validation subset: SFT and SFT-continued are scored on the same val records as the RL curves. */
+const VAL_SAMPLES = (YAML.parse(readFileSync(budgetFile, "utf8")) as { validation?: { samples?: number } }).validation?.samples ?? 100;
+
+const cli = join(PACKAGE_ROOT, "dist", "cli", "main.js");
+const b = DEMO_BENCHMARK;
+const data = join(PACKAGE_ROOT, "runs", `benchmark-${b.size}`);
+const root = resolve(flag("out", join(PACKAGE_ROOT, "runs", "compare-paper-budget")));
+const cmp = join(root, "cmp");
+const results = resolve(flag("results", join(PACKAGE_ROOT, "results", "compare-paper-budget")));
+const recordFile = join(root, "paper-budget.json");
+
+interface Step {
+  command: string;
+  seconds: number;
+}
+const record: { steps: Step[]; sft_continued?: Record<string, number> } = existsSync(recordFile) ? JSON.parse(readFileSync(recordFile, "utf8")) : { steps: [] };
+const save = (): void => writeFileSync(recordFile, `${JSON.stringify(record, null, 2)}\n`);
+
+function portraitrl(args: string[]): void {
+  const command = `portraitrl ${args.join(" ")}`;
+  process.stderr.write(`$ ${command}\n`);
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [cli, ...args], { stdio: "inherit" });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+  record.steps.push({ command, seconds: (performance.now() - t0) / 1000 });
+  save();
+}
+
+const readEval = (dir: string): EvalJson => evalJsonSchema.parse(JSON.parse(readFileSync(join(dir, "eval.json"), "utf8")));
+const evalDone = (dir: string): boolean => existsSync(join(dir, "eval.json"));
+const metricsLines = (run: string): Record<string, unknown>[] =>
+  readFileSync(join(run, "metrics.jsonl"), "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as Record<string, unknown>);
+
+// ---- 1. benchmark; 2. the budget configs
+mkdirSync(join(root, "configs"), { recursive: true });
+if (!benchmarkIsThere(data, DEMO_BENCHMARK)) {
+  portraitrl(["data", "synth", "--out", data, "--identities", `${b.identities}`, "--per-identity", `${b.perIdentity}`, "--test-identities", `${b.testIdentities}`,
+    "--val-identities", `${b.valIdentities}`, "--sft-defects", sftDefectsFlag(b.sftDefects), "--size", `${b.size}`, "--seed", `${b.seed}`]);
+}
+const budget = YAML.parse(readFileSync(budgetFile, "utf8")) as Record<string, unknown>;
+for (const algo of ALGOS) {
+  const chosen = join(PACKAGE_ROOT, "results", "compare-demo-regime", `chosen-${algo}.yaml`);
+  const text = configYaml(overlayConfig(YAML.parse(readFileSync(chosen, "utf8")) as Record<string, unknown>, budget), [`${algo} at the paper's budget: ${chosen} with ${budgetFile} on top (scripts/compare-paper-budget.ts)`]);
+  writeFileSync(join(root, "configs", `${algo}.yaml`), text);
+}
+
+// ---- 3. the compare
+const engine = (await ortAvailable()) ? "onnx" : "jax";
+portraitrl(["compare", "--data", data, "--init", SHIPPED_SFT_DIR, "--preset", DEMO_RL.preset, "--configs", join(root, "configs"), "--seeds", `${SEEDS}`, "--out", cmp,
+  "--engine", engine, "--stop", "val-best", "--algos", `sft,${ALGOS.join(",")},${ARM.name}=naspo:${ARM.file}`, "--no-progress"]);
+
+// ---- 4. SFT continued for the longest RL arm's training time
+const trainSeconds = (run: string): number =>
+  metricsLines(run).reduce((t, l) => {
+    const s = l.seconds as { rollout: number; judge: number; update: number };
+    return t + s.rollout + s.judge + s.update;
+  }, 0);
+const rlRows = [...ALGOS, ARM.name];
+const seeds = Array.from({ length: SEEDS }, (_, k) => k);
+const armSeconds = Object.fromEntries(rlRows.map((r) => [r, seeds.reduce((t, k) => t + trainSeconds(join(cmp, r, `seed${k}`, "run")), 0) / SEEDS]));
+const calib = join(root, "sft-calibration");
+const sftContinuedConfig = join(PACKAGE_ROOT, "configs", "sft-continued.yaml");
+if (!existsSync(join(calib, "metrics.jsonl")) || checkpointSteps(calib).length === 0) {
+  portraitrl(["sft", "--init", SHIPPED_SFT_DIR, "--data", data, "--out", calib, "--config", sftContinuedConfig, "--steps", "20", "--ckpt-every", "20", "--seed", "0", "--no-progress"]);
+}
+const calibLast = metricsLines(calib).at(-1) as { step: number; time_s: number };
+const longest = Math.max(...Object.values(armSeconds));
+const steps = record.sft_continued?.steps ?? Math.max(12, Math.round(longest / (calibLast.time_s / calibLast.step)));
+const every = Math.ceil(steps / 12);
+record.sft_continued = { longest_rl_arm_seconds: longest, calibration_seconds_per_step: calibLast.time_s / calibLast.step, steps, ckpt_every: every, ...Object.fromEntries(Object.entries(armSeconds).map(([k, v]) => [`${k}_seconds`, v])) };
+save();
+const sftVal = join(root, "sft-val");
+if (!evalDone(sftVal)) portraitrl(["eval", "--ckpt", SHIPPED_SFT_DIR, "--data", data, "--split", "val", "--samples", `${VAL_SAMPLES}`, "--out", sftVal, "--engine", engine, "--method", "sft", "--overwrite"]);
+const continuedCurves: CurvePoint[][] = [];
+for (const k of seeds) {
+  const dir = join(cmp, "sft-continued", `seed${k}`);
+  const run = join(dir, "run");
+  if (Math.max(0, ...checkpointSteps(run)) < steps) {
+    portraitrl(["sft", "--init", SHIPPED_SFT_DIR, "--data", data, "--out", run, "--config", sftContinuedConfig, "--steps", `${steps}`, "--ckpt-every", `${every}`, "--keep-checkpoints", "13", "--seed", `${k}`, "--no-progress"]);
+  }
+  const last = metricsLines(run).at(-1) as { step: number; time_s: number };
+  const secondsAt = (step: number): number => (step * last.time_s) / last.step; // its mean seconds per step (metrics are logged every few steps)
+  let best: { step: number; score: number } | null = null;
+  const points: CurvePoint[] = [];
+  for (const [order, step] of checkpointSteps(run).entries()) {
+    const out = join(dir, "val", `step-${step}`);
+    if (!evalDone(out)) portraitrl(["eval", "--ckpt", runPaths.checkpoint(run, step), "--data", data, "--split", "val", "--samples", `${VAL_SAMPLES}`, "--out", out, "--engine", engine, "--method", "sft-continued", "--overwrite"]);
+    const m = readEval(out).metrics;
+    const score = ((metricOf(m, "judge_dp").mean ?? NaN) + (metricOf(m, "judge_pf").mean ?? NaN)) / 2;
+    if (best === null || score > best.score) best = { step, score };
+    for (const metric of ["judge_dp", "judge_pf", "mse", "ssim"] as const) points.push({ group: `sft-continued:${metric}`, run: `s${k}`, order: order + 1, x: secondsAt(step), y: metricOf(m, metric).mean });
+  }
+  continuedCurves.push(points);
+  const test = join(dir, "eval");
+  const ckpt = runPaths.checkpoint(run, best!.step);
+  if (!evalDone(test) || readEval(test).checkpoint !== `${ckpt} (ema)`) {
+    portraitrl(["eval", "--ckpt", ckpt, "--data", data, "--split", "test", "--out", test, "--engine", engine, "--method", "sft-continued", "--seed", `${k}`, "--overwrite"]);
+  }
+}
+
+// ---- 5. tables, curves, grid, records
+mkdirSync(results, { recursive: true });
+const evalsOf = (row: string): EvalJson[] => seeds.map((k) => join(cmp, row, `seed${k}`, "eval")).filter(evalDone).map(readEval);
+const inputs = ROWS.map((row) => ({ method: row, label: row, evals: evalsOf(row) }));
+const lines: string[] = [`# The comparison at the paper's budget (${SEEDS} training seeds; test split; stops chosen on validation)`, ""];
+lines.push(`| row | ${PAIRED_METRICS.join(" | ")} |`, `|---|${PAIRED_METRICS.map(() => "---").join("|")}|`);
+for (const r of inputs) {
+  const mean = (m: (typeof PAIRED_METRICS)[number]) => r.evals.reduce((t, e) => t + (metricOf(e.metrics, m).mean ?? NaN), 0) / r.evals.length;
+  lines.push(`| ${r.label} | ${PAIRED_METRICS.map((m) => mean(m).toFixed(4)).join(" | ")} |`);
+}
+for (const baseline of ["sft", "naspo"]) {
+  const t = pairedSeedTable(inputs, baseline)!;
+  lines.push("", `**row − ${baseline}**, paired by training seed: mean [95% t interval]; * excludes 0`, "", `| row | ${PAIRED_METRICS.join(" | ")} |`, `|---|${PAIRED_METRICS.map(() => "---").join("|")}|`);
+  for (const row of t.rows) lines.push(`| ${row.label} | ${PAIRED_METRICS.map((m) => formatPairedCell(row.cells[m]!)).join(" | ")} |`);
+}
+lines.push("", "Chosen stops (epochs of the validation curve's best ½·(DP + PF)):", "");
+for (const row of rlRows) lines.push(`- ${row}: ${seeds.map((k) => valBestStop(join(cmp, row, `seed${k}`, "run"))?.epochs ?? "—").join(", ")}`);
+writeFileSync(join(results, "table.md"), `${lines.join("\n")}\n`);
+
+const sftValMeans = readEval(sftVal).metrics;
+for (const [metric, title] of [["judge_dp", "Validation Judge-DP"], ["judge_pf", "Validation Judge-PF"], ["mse", "Validation MSE"], ["ssim", "Validation SSIM"]] as const) {
+  const byEpoch: CurvePoint[] = [];
+  const bySeconds: CurvePoint[] = [];
+  for (const row of rlRows) {
+    for (const k of seeds) {
+      const run = join(cmp, row, `seed${k}`, "run");
+      let t = 0;
+      let order = 0;
+      byEpoch.push({ group: row, run: `s${k}`, order, x: 0, y: metricOf(sftValMeans, metric).mean });
+      bySeconds.push({ group: row, run: `s${k}`, order, x: 0, y: metricOf(sftValMeans, metric).mean });
+      for (const l of metricsLines(run)) {
+        const s = l.seconds as { rollout: number; judge: number; update: number };
+        t += s.rollout + s.judge + s.update;
+        const val = l.val as { epochs: number; means: Record<string, number | null> } | undefined;
+        if (!val) continue;
+        order++;
+        byEpoch.push({ group: row, run: `s${k}`, order, x: val.epochs, y: val.means[metric] ?? null });
+        bySeconds.push({ group: row, run: `s${k}`, order, x: t, y: val.means[metric] ?? null });
+      }
+    }
+  }
+  for (const [k, points] of continuedCurves.entries()) {
+    bySeconds.push({ group: "sft-continued", run: `s${k}`, order: 0, x: 0, y: metricOf(sftValMeans, metric).mean });
+    for (const p of points) if (p.group === `sft-continued:${metric}`) bySeconds.push({ ...p, group: "sft-continued" });
+  }
+  const opts = { title: `${title} (${VAL_SAMPLES} records)`, width: 420, height: 260 };
+  await writeChartPng(await curveChart(byEpoch, { ...opts, xLabel: "epochs (48 groups × G 8 each)" }), join(results, `curve-${metric}-epochs.png`));
+  await writeChartPng(await curveChart(bySeconds, { ...opts, xLabel: "training seconds (rollout + judge + update; SFT steps)" }), join(results, `curve-${metric}-seconds.png`));
+}
+portraitrl(["grid", ...ROWS.map((r) => join(cmp, r, "seed0", "eval")), "--out", join(results, "grid-test-seed0.png"), "--records", "16", "--zoom", "5"]);
+for (const f of ["compare.json", "results.json"]) copyFileSync(join(cmp, f), join(results, f));
+for (const row of ROWS) {
+  for (const k of seeds) {
+    const dir = join(cmp, row, `seed${k}`);
+    mkdirSync(join(results, row, `seed${k}`), { recursive: true });
+    if (evalDone(join(dir, "eval"))) copyFileSync(join(dir, "eval", "eval.json"), join(results, row, `seed${k}`, "eval.json"));
+    if (existsSync(join(dir, "run", "metrics.jsonl"))) copyFileSync(join(dir, "run", "metrics.jsonl"), join(results, row, `seed${k}`, "metrics.jsonl"));
+  }
+}
+const wall = record.steps.reduce((t, s) => t + s.seconds, 0);
+writeFileSync(join(results, "paper-budget.json"), `${JSON.stringify({ ...record, seeds: SEEDS, rows: ROWS, engine, wall_seconds: wall, configs: readdirSync(join(root, "configs")) }, null, 2)}\n`);
+process.stderr.write(`compare:paper-budget: ${(wall / 3600).toFixed(2)} h of steps in all; records in ${results}\n`);
