@@ -7,13 +7,15 @@
  * Without PyTorch it says so in one line and prints no ratio. The 1-minute load average is recorded:
  * when it exceeds the core count, PyTorch's OpenMP threads (which spin and wait on each other) slow
  * down many times more than jax-js, and the ratio is flagged as not representative.
- * Run: `npx tsx bench/model.ts [--preset small] [--batch 32] [--rounds 5] [--reps 3]`.
+ * Run: `npx tsx bench/model.ts [--preset small] [--config configs/sft-base.yaml] [--batch 32] [--rounds 5] [--reps 3]`
+ * (`--config`: an SFT config whose `model:` fields override the preset's, e.g. the shipped base's width).
  */
 import { availableParallelism, loadavg } from "node:os";
 import { initJax, jax, np, type JaxArray } from "../src/runtime/jax.js";
 import { Rng } from "../src/runtime/rng.js";
 import { initTrainState, makeTrainStep } from "../src/runtime/train-step.js";
 import { buildModel, headDim, linearModules, presetConfig, sequenceLength, tokenizeBatch, type EditModel } from "../src/model/index.js";
+import { resolveSftConfig, sftModelConfig } from "../src/sft/index.js";
 import { startPeer } from "./peer.js";
 import { median, modelBenchArgs, round, spread } from "./stats.js";
 
@@ -45,8 +47,8 @@ function forwardFlops(m: EditModel, B: number): number {
 
 async function main(): Promise<void> {
   await initJax();
-  const { preset, B, rounds, reps } = modelBenchArgs();
-  const c = presetConfig(preset);
+  const { preset, B, rounds, reps, config } = modelBenchArgs();
+  const c = config ? sftModelConfig(resolveSftConfig(config, { preset }), config) : presetConfig(preset);
   const m = buildModel(c);
   const baseHost = m.initBase(0);
   const rng = new Rng(0);
@@ -122,6 +124,8 @@ async function main(): Promise<void> {
   const result = {
     bench: "model",
     preset,
+    config,
+    hidden: c.hidden,
     batch: B,
     sequenceLength: sequenceLength(c),
     parameters: m.baseSize,
