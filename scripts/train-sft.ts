@@ -58,7 +58,7 @@ function benchmarkReady(): boolean {
 const synthArgs = ["data", "synth", "--out", data, "--identities", `${b.identities}`, "--per-identity", `${b.perIdentity}`,
   "--test-identities", `${b.testIdentities}`, "--val-identities", `${b.valIdentities}`, "--sft-defects", sftDefectsFlag(b.sftDefects),
   "--size", `${b.size}`, "--seed", `${b.seed}`];
-const sftArgs = ["sft", "--data", data, "--out", run, "--preset", DEMO_SFT.preset, "--config", join(PACKAGE_ROOT, DEMO_SFT.config), "--steps", `${DEMO_SFT.steps}`, "--seed", `${DEMO_SFT.seed}`,
+const sftArgs = ["sft", "--data", data, "--out", run, "--preset", DEMO_SFT.preset, "--steps", `${DEMO_SFT.steps}`, "--seed", `${DEMO_SFT.seed}`,
   "--ckpt-every", `${DEMO_SFT.ckptEvery}`, "--keep-checkpoints", `${DEMO_SFT.keepCheckpoints}`, "--no-progress"];
 const ran: Ran[] = [];
 if (!benchmarkReady()) ran.push(portraitrl(synthArgs));

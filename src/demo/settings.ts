@@ -27,12 +27,11 @@ export const DEMO_BENCHMARK = {
 export const sftDefectsFlag = (d: { detail: number; colour: number; pose: number }): string => `detail=${d.detail},colour=${d.colour},pose=${d.pose}`;
 
 /**
- * Cold-start SFT of the `small` preset widened to 192 (configs/sft-base.yaml, issue 25; otherwise DESIGN
- * §9's defaults), checkpointed every 500 steps up to `steps`; the shipped checkpoint is the step with the
- * lowest validation MSE (scripts/train-sft.ts). The run is resumable and its step-k weights do not depend
- * on `steps`, so raising `steps` continues it.
+ * Cold-start SFT of the `small` preset (DESIGN §9 defaults), checkpointed every 500 steps up to `steps`;
+ * the shipped checkpoint is the step with the lowest validation MSE (scripts/train-sft.ts). The run is
+ * resumable and its step-k weights do not depend on `steps`, so raising `steps` continues it.
  */
-export const DEMO_SFT = { preset: "small", config: "configs/sft-base.yaml", seed: 0, steps: 6000, ckptEvery: 500, keepCheckpoints: 20 } as const;
+export const DEMO_SFT = { preset: "small", seed: 0, steps: 5000, ckptEvery: 500, keepCheckpoints: 12 } as const;
 
 /** The repository root (this file is src/demo/settings.ts or dist/demo/settings.js). */
 export const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
