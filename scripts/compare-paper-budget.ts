@@ -49,7 +49,8 @@ if (!existsSync(budgetFile)) {
   process.stderr.write(`compare:paper-budget: --budget ${budgetFile}: no such file\n`);
   process.exit(2);
 }
-const ALGOS = ["flow-grpo", "diffusion-nft", "naspo"] as const;
+// NaSPO first: the compare runs cells seed-major in this order, so a partial run has the method of the paper first.
+const ALGOS = ["naspo", "diffusion-nft", "flow-grpo"] as const;
 const ARM = { name: "naspo-batch-z", file: join(PACKAGE_ROOT, "configs", "arms", "sigma-batch-z.yaml") };
 const ROWS = ["sft", ...ALGOS, ARM.name, "sft-continued"];
 /** The budget's validation subset: SFT and SFT-continued are scored on the same val records as the RL curves. */
