@@ -19,7 +19,9 @@
  *      (commands, seconds of every step, the SFT-continued sizing, the wall time of the whole comparison).
  * Run it again after an interrupt (or in a later session, with runs/ kept) and it continues. `--budget`,
  * `--out` and `--results` (defaults: configs/budgets/paper.yaml, runs/compare-paper-budget,
- * results/compare-paper-budget) let a smaller budget try the whole pipeline first.
+ * results/compare-paper-budget) let a smaller budget try the whole pipeline first. `--records-only` runs
+ * nothing but the SFT validation point and writes the records of the cells finished so far (a partial
+ * comparison: table.md says which cells it holds; the SFT-continued curve is drawn by a full run only).
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -40,6 +42,7 @@ const flag = (name: string, def: string): string => {
   return i >= 0 ? (process.argv[i + 1] ?? "") : def;
 };
 const SEEDS = Number(flag("seeds", "3"));
+const RECORDS_ONLY = process.argv.includes("--records-only");
 if (!Number.isInteger(SEEDS) || SEEDS < 1) {
   process.stderr.write(`compare:paper-budget: --seeds ${flag("seeds", "")}: expected an integer >= 1\n`);
   process.exit(2);
@@ -101,10 +104,11 @@ for (const algo of ALGOS) {
 
 // ---- 3. the compare
 const engine = (await ortAvailable()) ? "onnx" : "jax";
-portraitrl(["compare", "--data", data, "--init", SHIPPED_SFT_DIR, "--preset", DEMO_RL.preset, "--configs", join(root, "configs"), "--seeds", `${SEEDS}`, "--out", cmp,
+if (!RECORDS_ONLY) portraitrl(["compare", "--data", data, "--init", SHIPPED_SFT_DIR, "--preset", DEMO_RL.preset, "--configs", join(root, "configs"), "--seeds", `${SEEDS}`, "--out", cmp,
   "--engine", engine, "--stop", "val-best", "--algos", `sft,${ALGOS.join(",")},${ARM.name}=naspo:${ARM.file}`, "--no-progress"]);
 
 // ---- 4. SFT continued for the longest RL arm's training time
+const metricsOf = (run: string): Record<string, unknown>[] => (existsSync(join(run, "metrics.jsonl")) ? metricsLines(run) : []);
 const trainSeconds = (run: string): number =>
   metricsLines(run).reduce((t, l) => {
     const s = l.seconds as { rollout: number; judge: number; update: number };
@@ -112,59 +116,67 @@ const trainSeconds = (run: string): number =>
   }, 0);
 const rlRows = [...ALGOS, ARM.name];
 const seeds = Array.from({ length: SEEDS }, (_, k) => k);
-const armSeconds = Object.fromEntries(rlRows.map((r) => [r, seeds.reduce((t, k) => t + trainSeconds(join(cmp, r, `seed${k}`, "run")), 0) / SEEDS]));
-const calib = join(root, "sft-calibration");
-const sftContinuedConfig = join(PACKAGE_ROOT, "configs", "sft-continued.yaml");
-if (!existsSync(join(calib, "metrics.jsonl")) || checkpointSteps(calib).length === 0) {
-  portraitrl(["sft", "--init", SHIPPED_SFT_DIR, "--data", data, "--out", calib, "--config", sftContinuedConfig, "--steps", "20", "--ckpt-every", "20", "--seed", "0", "--no-progress"]);
-}
-const calibLast = metricsLines(calib).at(-1) as { step: number; time_s: number };
-const longest = Math.max(...Object.values(armSeconds));
-const steps = record.sft_continued?.steps ?? Math.max(12, Math.round(longest / (calibLast.time_s / calibLast.step)));
-const every = Math.ceil(steps / 12);
-record.sft_continued = { longest_rl_arm_seconds: longest, calibration_seconds_per_step: calibLast.time_s / calibLast.step, steps, ckpt_every: every, ...Object.fromEntries(Object.entries(armSeconds).map(([k, v]) => [`${k}_seconds`, v])) };
-save();
 const sftVal = join(root, "sft-val");
 if (!evalDone(sftVal)) portraitrl(["eval", "--ckpt", SHIPPED_SFT_DIR, "--data", data, "--split", "val", "--samples", `${VAL_SAMPLES}`, "--out", sftVal, "--engine", engine, "--method", "sft", "--overwrite"]);
 const continuedCurves: CurvePoint[][] = [];
-for (const k of seeds) {
-  const dir = join(cmp, "sft-continued", `seed${k}`);
-  const run = join(dir, "run");
-  if (Math.max(0, ...checkpointSteps(run)) < steps) {
-    portraitrl(["sft", "--init", SHIPPED_SFT_DIR, "--data", data, "--out", run, "--config", sftContinuedConfig, "--steps", `${steps}`, "--ckpt-every", `${every}`, "--keep-checkpoints", "13", "--seed", `${k}`, "--no-progress"]);
+if (!RECORDS_ONLY) sftContinued();
+
+/** SFT continued: sized, trained, scored on validation at each checkpoint, its best evaluated on test. */
+function sftContinued(): void {
+  const armSeconds = Object.fromEntries(rlRows.map((r) => [r, seeds.reduce((t, k) => t + trainSeconds(join(cmp, r, `seed${k}`, "run")), 0) / SEEDS]));
+  const calib = join(root, "sft-calibration");
+  const sftContinuedConfig = join(PACKAGE_ROOT, "configs", "sft-continued.yaml");
+  if (!existsSync(join(calib, "metrics.jsonl")) || checkpointSteps(calib).length === 0) {
+    portraitrl(["sft", "--init", SHIPPED_SFT_DIR, "--data", data, "--out", calib, "--config", sftContinuedConfig, "--steps", "20", "--ckpt-every", "20", "--seed", "0", "--no-progress"]);
   }
-  const last = metricsLines(run).at(-1) as { step: number; time_s: number };
-  const secondsAt = (step: number): number => (step * last.time_s) / last.step; // its mean seconds per step (metrics are logged every few steps)
-  let best: { step: number; score: number } | null = null;
-  const points: CurvePoint[] = [];
-  for (const [order, step] of checkpointSteps(run).entries()) {
-    const out = join(dir, "val", `step-${step}`);
-    if (!evalDone(out)) portraitrl(["eval", "--ckpt", runPaths.checkpoint(run, step), "--data", data, "--split", "val", "--samples", `${VAL_SAMPLES}`, "--out", out, "--engine", engine, "--method", "sft-continued", "--overwrite"]);
-    const m = readEval(out).metrics;
-    const score = ((metricOf(m, "judge_dp").mean ?? NaN) + (metricOf(m, "judge_pf").mean ?? NaN)) / 2;
-    if (best === null || score > best.score) best = { step, score };
-    for (const metric of ["judge_dp", "judge_pf", "mse", "ssim"] as const) points.push({ group: `sft-continued:${metric}`, run: `s${k}`, order: order + 1, x: secondsAt(step), y: metricOf(m, metric).mean });
-  }
-  continuedCurves.push(points);
-  const test = join(dir, "eval");
-  const ckpt = runPaths.checkpoint(run, best!.step);
-  if (!evalDone(test) || readEval(test).checkpoint !== `${ckpt} (ema)`) {
-    portraitrl(["eval", "--ckpt", ckpt, "--data", data, "--split", "test", "--out", test, "--engine", engine, "--method", "sft-continued", "--seed", `${k}`, "--overwrite"]);
+  const calibLast = metricsLines(calib).at(-1) as { step: number; time_s: number };
+  const longest = Math.max(...Object.values(armSeconds));
+  const steps = record.sft_continued?.steps ?? Math.max(12, Math.round(longest / (calibLast.time_s / calibLast.step)));
+  const every = Math.ceil(steps / 12);
+  record.sft_continued = { longest_rl_arm_seconds: longest, calibration_seconds_per_step: calibLast.time_s / calibLast.step, steps, ckpt_every: every, ...Object.fromEntries(Object.entries(armSeconds).map(([k, v]) => [`${k}_seconds`, v])) };
+  save();
+  for (const k of seeds) {
+    const dir = join(cmp, "sft-continued", `seed${k}`);
+    const run = join(dir, "run");
+    if (Math.max(0, ...checkpointSteps(run)) < steps) {
+      portraitrl(["sft", "--init", SHIPPED_SFT_DIR, "--data", data, "--out", run, "--config", sftContinuedConfig, "--steps", `${steps}`, "--ckpt-every", `${every}`, "--keep-checkpoints", "13", "--seed", `${k}`, "--no-progress"]);
+    }
+    const last = metricsLines(run).at(-1) as { step: number; time_s: number };
+    const secondsAt = (step: number): number => (step * last.time_s) / last.step; // its mean seconds per step (metrics are logged every few steps)
+    let best: { step: number; score: number } | null = null;
+    const points: CurvePoint[] = [];
+    for (const [order, step] of checkpointSteps(run).entries()) {
+      const out = join(dir, "val", `step-${step}`);
+      if (!evalDone(out)) portraitrl(["eval", "--ckpt", runPaths.checkpoint(run, step), "--data", data, "--split", "val", "--samples", `${VAL_SAMPLES}`, "--out", out, "--engine", engine, "--method", "sft-continued", "--overwrite"]);
+      const m = readEval(out).metrics;
+      const score = ((metricOf(m, "judge_dp").mean ?? NaN) + (metricOf(m, "judge_pf").mean ?? NaN)) / 2;
+      if (best === null || score > best.score) best = { step, score };
+      for (const metric of ["judge_dp", "judge_pf", "mse", "ssim"] as const) points.push({ group: `sft-continued:${metric}`, run: `s${k}`, order: order + 1, x: secondsAt(step), y: metricOf(m, metric).mean });
+    }
+    continuedCurves.push(points);
+    const test = join(dir, "eval");
+    const ckpt = runPaths.checkpoint(run, best!.step);
+    if (!evalDone(test) || readEval(test).checkpoint !== `${ckpt} (ema)`) {
+      portraitrl(["eval", "--ckpt", ckpt, "--data", data, "--split", "test", "--out", test, "--engine", engine, "--method", "sft-continued", "--seed", `${k}`, "--overwrite"]);
+    }
   }
 }
 
 // ---- 5. tables, curves, grid, records
 mkdirSync(results, { recursive: true });
 const evalsOf = (row: string): EvalJson[] => seeds.map((k) => join(cmp, row, `seed${k}`, "eval")).filter(evalDone).map(readEval);
-const inputs = ROWS.map((row) => ({ method: row, label: row, evals: evalsOf(row) }));
+const inputs = ROWS.map((row) => ({ method: row, label: row, evals: evalsOf(row) })).filter((r) => r.evals.length > 0);
 const lines: string[] = [`# The comparison at the paper's budget (${SEEDS} training seeds; test split; stops chosen on validation)`, ""];
+const held = inputs.flatMap((r) => r.evals.map((e) => `${r.method}/seed${e.seed}`));
+if (held.length < ROWS.length * SEEDS) lines.push(`**Partial: ${held.length} of ${ROWS.length * SEEDS} cells finished** (${held.join(", ")}).`, "");
 lines.push(`| row | ${PAIRED_METRICS.join(" | ")} |`, `|---|${PAIRED_METRICS.map(() => "---").join("|")}|`);
 for (const r of inputs) {
   const mean = (m: (typeof PAIRED_METRICS)[number]) => r.evals.reduce((t, e) => t + (metricOf(e.metrics, m).mean ?? NaN), 0) / r.evals.length;
   lines.push(`| ${r.label} | ${PAIRED_METRICS.map((m) => mean(m).toFixed(4)).join(" | ")} |`);
 }
 for (const baseline of ["sft", "naspo"]) {
-  const t = pairedSeedTable(inputs, baseline)!;
+  const t = pairedSeedTable(inputs, baseline);
+  if (!t || t.rows.length === 0) continue;
   lines.push("", `**row − ${baseline}**, paired by training seed: mean [95% t interval]; * excludes 0`, "", `| row | ${PAIRED_METRICS.join(" | ")} |`, `|---|${PAIRED_METRICS.map(() => "---").join("|")}|`);
   for (const row of t.rows) lines.push(`| ${row.label} | ${PAIRED_METRICS.map((m) => formatPairedCell(row.cells[m]!)).join(" | ")} |`);
 }
@@ -183,7 +195,7 @@ for (const [metric, title] of [["judge_dp", "Validation Judge-DP"], ["judge_pf",
       let order = 0;
       byEpoch.push({ group: row, run: `s${k}`, order, x: 0, y: metricOf(sftValMeans, metric).mean });
       bySeconds.push({ group: row, run: `s${k}`, order, x: 0, y: metricOf(sftValMeans, metric).mean });
-      for (const l of metricsLines(run)) {
+      for (const l of metricsOf(run)) {
         const s = l.seconds as { rollout: number; judge: number; update: number };
         t += s.rollout + s.judge + s.update;
         const val = l.val as { epochs: number; means: Record<string, number | null> } | undefined;
@@ -202,8 +214,8 @@ for (const [metric, title] of [["judge_dp", "Validation Judge-DP"], ["judge_pf",
   await writeChartPng(await curveChart(byEpoch, { ...opts, xLabel: "epochs (48 groups × G 8 each)" }), join(results, `curve-${metric}-epochs.png`));
   await writeChartPng(await curveChart(bySeconds, { ...opts, xLabel: "training seconds (rollout + judge + update; SFT steps)" }), join(results, `curve-${metric}-seconds.png`));
 }
-portraitrl(["grid", ...ROWS.map((r) => join(cmp, r, "seed0", "eval")), "--out", join(results, "grid-test-seed0.png"), "--records", "16", "--zoom", "5"]);
-for (const f of ["compare.json", "results.json"]) copyFileSync(join(cmp, f), join(results, f));
+portraitrl(["grid", ...ROWS.map((r) => join(cmp, r, "seed0", "eval")).filter(evalDone), "--out", join(results, "grid-test-seed0.png"), "--records", "16", "--zoom", "5"]);
+for (const f of ["compare.json", "results.json"]) if (existsSync(join(cmp, f))) copyFileSync(join(cmp, f), join(results, f));
 for (const row of ROWS) {
   for (const k of seeds) {
     const dir = join(cmp, row, `seed${k}`);
