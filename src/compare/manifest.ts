@@ -14,7 +14,7 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { UserError } from "../runtime/errors.js";
 import type { StepLog } from "../demo/steps.js";
-import type { ForwardEngine } from "../model/index.js";
+import { DEFAULT_FORWARD_ENGINE, type ForwardEngine } from "../model/index.js";
 
 export const COMPARE_KIND = "portraitrl-compare";
 export const RESULTS_KIND = "portraitrl-compare-results";
@@ -41,7 +41,7 @@ export interface CompareSettings {
   embedders: { clip: string | null; dino: string | null };
   /** sha256 of CONFIGS/<algo>.yaml per trained algorithm, null when the preset is used as is. */
   configs: Record<string, string | null>;
-  /** The forward engine of the rollouts and evals; absent: jax-js. */
+  /** The forward engine of the rollouts and evals; absent: the default (model/forward.ts). */
   engine?: ForwardEngine;
 }
 
@@ -132,7 +132,8 @@ export function checkContinuation(path: string, old: CompareManifest, now: Compa
     throw new UserError(`${path}: ${field} differs: ${JSON.stringify(was)} in the compare folder, ${JSON.stringify(is)} in this command (use another --out, or the folder's settings)`, 2);
   };
   for (const f of SETTING_FIELDS) if (!same(old[f], now[f])) refuse(f === "init_sha256" ? "init (checkpoint sha256)" : f, old[f], now[f]);
-  if ((old.engine ?? "jax") !== (now.engine ?? "jax")) refuse("engine", old.engine ?? "jax", now.engine ?? "jax");
+  const [oldEngine, nowEngine] = [old.engine ?? DEFAULT_FORWARD_ENGINE, now.engine ?? DEFAULT_FORWARD_ENGINE];
+  if (oldEngine !== nowEngine) refuse("engine", oldEngine, nowEngine);
   for (const [algo, hash] of Object.entries(now.configs)) {
     if (algo in old.configs && old.configs[algo] !== hash) refuse(`configs/${algo}.yaml (sha256)`, old.configs[algo], hash);
   }

@@ -8,6 +8,7 @@
  * in the metrics block; both optional, so eval folders written before them still read.
  */
 import { z } from "zod";
+import { FORWARD_ENGINES } from "../model/index.js";
 
 /** Distance to the exact target in pixel space: shares no code with any reward. */
 export const PIXEL_METRICS = ["mse", "psnr", "ssim", "mse_figure", "psnr_figure", "ssim_figure"] as const;
@@ -47,8 +48,8 @@ export const evalJsonSchema = z.looseObject({
    */
   weights: z.enum(["base-ema", "lora-ema", "trained"]).nullable().optional(),
   split: z.string().min(1),
-  /** The forward engine that sampled a checkpoint ("jax" | "onnx"); absent for the checkpoint-free editors and in older folders. */
-  engine: z.enum(["jax", "onnx"]).optional(),
+  /** The forward engine that sampled a checkpoint (model/forward.ts); absent for the checkpoint-free editors and in older folders. */
+  engine: z.enum(FORWARD_ENGINES).optional(),
   seed: z.number().int(),
   steps: z.number().int().positive(),
   judge: z.looseObject({

@@ -19,7 +19,7 @@ import {
   DEMO_BENCHMARK, DEMO_RL, DEMO_RL_CONFIG, DEMO_SFT_CONTINUED, DEMO_SFT_CONTINUED_CONFIG, DEMO_VAL_SAMPLES, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS, sftDefectsFlag,
 } from "../../demo/settings.js";
 import { loadShippedCheckpoint } from "../../demo/shipped.js";
-import { ortAvailable } from "../../model/index.js";
+import { fastestEngine } from "../../model/index.js";
 import { benchmarkIsThere, evalIsCurrent, recordedTrainingSeconds, runCli, skipped, type StepLog } from "../../demo/steps.js";
 import { chooseOnValidation, validationPoint, type ValidationPoint } from "../../demo/choose.js";
 import { readEvalFolder } from "../../eval/folder.js";
@@ -63,7 +63,7 @@ export function registerDemo(program: Command): void {
         const n = evalSamples(split);
         return ["--data", data, "--split", split, "--seed", "0", ...(n !== undefined ? ["--samples", `${n}`] : [])];
       };
-      const engine = (await ortAvailable()) ? "onnx" : "jax";
+      const engine = await fastestEngine();
       const t0 = performance.now();
       const steps: StepLog[] = [];
       const evalStep = (ckpt: string, out: string, method: string, split: "val" | "test"): StepLog => {

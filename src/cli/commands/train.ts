@@ -8,7 +8,7 @@
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadDataset } from "../../data/index.js";
-import { chooseBaseWeights, FORWARD_ENGINES, forwardEngineFlag, loadCheckpoint, requireOrt, tokenDim, tokensPerImage } from "../../model/index.js";
+import { chooseBaseWeights, DEFAULT_FORWARD_ENGINE, loadCheckpoint, requireEngine, tokenDim, tokensPerImage } from "../../model/index.js";
 import { UserError } from "../../runtime/errors.js";
 import { checkFitsInMemory } from "../../runtime/memory-bound.js";
 import { holdRunLock } from "../../runtime/run-lock.js";
@@ -16,7 +16,7 @@ import { AGGREGATION_RECIPES, parseRewardVariant } from "../../reward/index.js";
 import { buildReward, checkRewardSources } from "../../eval/reward-factory.js";
 import { algorithmNames } from "../../rl/algorithms.js";
 import { TRAIN_PRESETS, defaultTrainPreset, inspectTrainRun, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
-import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
+import { addEngineOption, addJudgeOptions, engineFlag, judgeConfigFrom, type JudgeFlags } from "../shared-options.js";
 import { optionalInt } from "../int-flag.js";
 import { resolveInitCheckpoint } from "../init-checkpoint.js";
 import { interruptible } from "../interrupt.js";
@@ -59,9 +59,9 @@ export function registerTrain(program: Command): void {
     .option("--groups-per-epoch <n>", "groups sampled per epoch")
     .option("--reward <variant>", "reward: ours | dual-pd | clip-t | clip-i | dino-i | directional")
     .option("--reward-recipe <recipe>", "how DP and PF are combined, the same for every algorithm: standardized (Eq. 12–13, the default) or raw-sum (the ablation arm)")
-    .option("--engine <name>", `forward engine of the rollouts and the update's no-gradient forwards: ${FORWARD_ENGINES.join(" or ")} (onnx: onnxruntime-node, the optional dependency; default: the config's sampling.engine, else jax)`)
     .option("--init-weights <which>", "which weights of --init: ema (when the checkpoint has an EMA) or base", "ema")
     .option("--no-progress", "no progress bar (it is only drawn on a TTY anyway)");
+  addEngineOption(cmd, "the rollouts and the update's no-gradient forwards (absent: the config's sampling.engine, else the default)");
   addJudgeOptions(cmd).action(async (o: TrainCliOptions) => {
     // ---- validate everything before writing anything
     const file = o.config ? readConfigFile(o.config) : null;
@@ -69,7 +69,7 @@ export function registerTrain(program: Command): void {
     if (o.rewardRecipe !== undefined && !(AGGREGATION_RECIPES as readonly string[]).includes(o.rewardRecipe)) {
       throw new UserError(`--reward-recipe ${JSON.stringify(o.rewardRecipe)}: expected ${AGGREGATION_RECIPES.join(" or ")}`, 2);
     }
-    if (o.engine !== undefined) forwardEngineFlag("--engine", o.engine);
+    const engine = o.engine !== undefined ? engineFlag(o.engine) : undefined;
     const epochs = optionalInt("--epochs", o.epochs, 1);
     const seed = optionalInt("--seed", o.seed, 0);
     const groupSize = optionalInt("--group-size", o.groupSize, 0);
@@ -82,9 +82,9 @@ export function registerTrain(program: Command): void {
       ...(groupsPerEpoch !== undefined ? { groupsPerEpoch } : {}),
       ...(o.reward !== undefined ? { reward: o.reward } : {}),
       ...(o.rewardRecipe !== undefined ? { rewardRecipe: o.rewardRecipe } : {}),
-      ...(o.engine !== undefined ? { engine: o.engine } : {}),
+      ...(engine !== undefined ? { engine } : {}),
     });
-    if (config.sampling.engine === "onnx") await requireOrt("sampling.engine onnx");
+    await requireEngine(config.sampling.engine ?? DEFAULT_FORWARD_ENGINE, `sampling.engine ${config.sampling.engine}`);
     const initWeights = baseWeightChoice("--init-weights", o.initWeights);
     const out = resolve(o.out);
     const judgeCfg = judgeConfigFrom(o, runPaths.judgeCache(out));
