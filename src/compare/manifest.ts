@@ -13,6 +13,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { UserError } from "../runtime/errors.js";
+import { issueText } from "../runtime/zod-error.js";
 import type { StepLog } from "../demo/steps.js";
 import { DEFAULT_FORWARD_ENGINE, type ForwardEngine } from "../model/index.js";
 
@@ -104,8 +105,7 @@ export async function readRecord<T>(path: string, schema: z.ZodType): Promise<T 
   if (raw === undefined) return undefined;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UserError(`${path}: corrupted, field ${issue.path.join(".") || "(root)"}: ${issue.message}; not overwriting it: repair or remove it`, 1);
+    throw new UserError(`${path}: corrupted, field ${issueText(parsed.error)}; not overwriting it: repair or remove it`, 1);
   }
   return parsed.data as T;
 }

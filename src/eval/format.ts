@@ -99,8 +99,3 @@ export type SampleRow = z.infer<typeof sampleRowSchema>;
 /** The per-sample metric values of a row, without its paths. */
 export type SampleScores = Pick<SampleRow, "judge_dp" | "judge_pf" | "gt_pose" | "gt_oks" | "gt_detail" | "copy_paste" | "clip_i" | "dino_i" | "clip_t" | PixelMetric>;
 
-/** One zod issue as `field: message` (the path joined with dots; `(root)` for the whole value). */
-export function describeIssue(issue: z.core.$ZodIssue): string {
-  const field = issue.path.length === 0 ? "(root)" : issue.path.map(String).join(".");
-  return `${field}: ${issue.message}`;
-}

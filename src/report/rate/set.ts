@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../../runtime/atomic.js";
 import { UserError } from "../../runtime/errors.js";
+import { issueText } from "../../runtime/zod-error.js";
 import { Rng } from "../../runtime/rng.js";
 import type { SampleSource } from "./sources.js";
 
@@ -101,8 +102,7 @@ export async function readRateSet(outDir: string): Promise<RateSet> {
   }
   const parsed = rateSetSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UserError(`${where}: ${issue.path.join(".") || "(root)"}: ${issue.message}`, 1);
+    throw new UserError(`${where}: ${issueText(parsed.error)}`, 1);
   }
   return parsed.data;
 }
