@@ -14,7 +14,7 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { UserError } from "../runtime/errors.js";
 import { issueText } from "../runtime/zod-error.js";
-import type { StepLog } from "../demo/steps.js";
+import type { StepLog } from "../runtime/child.js";
 import { DEFAULT_FORWARD_ENGINE, type ForwardEngine } from "../model/index.js";
 
 export const COMPARE_KIND = "portraitrl-compare";

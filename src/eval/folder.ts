@@ -3,8 +3,10 @@
  * sibling folder that is renamed into place. Reading validates everything first and fails with one line
  * (file:line, field, what is wrong).
  */
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { checkpointHash } from "../model/index.js";
 import { UserError } from "../runtime/errors.js";
 import { writeDirAtomic } from "../runtime/atomic.js";
 import { issueText } from "../runtime/zod-error.js";
@@ -156,4 +158,12 @@ export async function readEvalFolder(dir: string): Promise<EvalFolder> {
     samples.push(row.data);
   }
   return { dir: root, eval: parsed.data, samples };
+}
+
+/** True when EVAL_DIR holds a finished eval of exactly this checkpoint. */
+export function evalIsCurrent(evalDir: string, ckpt: string): boolean {
+  const file = join(evalDir, "eval.json");
+  if (!existsSync(file)) return false;
+  const recorded = (JSON.parse(readFileSync(file, "utf8")) as { checkpoint_sha256?: string }).checkpoint_sha256;
+  return recorded === checkpointHash(ckpt);
 }
