@@ -12,7 +12,7 @@ import { SPLIT_HELP, splitFlag } from "../split-flag.js";
 import { UserError } from "../../runtime/errors.js";
 import { writeFileAtomic } from "../../runtime/atomic.js";
 import { versions } from "../../runtime/versions.js";
-import { parseRewardVariant, type Image, type RewardItem } from "../../reward/index.js";
+import { parseRewardVariant, REWARD_VARIANTS, type Image, type RewardItem } from "../../reward/index.js";
 import { buildReward, checkRewardSources } from "../../eval/reward-factory.js";
 import { addJudgeOptions, judgeConfigFrom, numberFlag, type JudgeFlags } from "../shared-options.js";
 
@@ -48,7 +48,7 @@ export function registerJudge(program: Command): void {
     .requiredOption("--images <dir>", "folder of generated images, <record id>.png")
     .requiredOption("--out <file>", "scores, JSONL")
     .option("--split <split>", SPLIT_HELP, "test")
-    .option("--reward <variant>", "ours | dual-pd | clip-t | clip-i | dino-i | directional", "ours")
+    .option("--reward <variant>", REWARD_VARIANTS.join(" | "), "ours")
     .option("--batch <n>", "records scored per batch", "64");
   addJudgeOptions(cmd).action(async (o: JudgeCliOptions) => {
     const split = splitFlag(o.split);

@@ -12,7 +12,7 @@ import { chooseBaseWeights, DEFAULT_FORWARD_ENGINE, loadCheckpoint, requireEngin
 import { UserError } from "../../runtime/errors.js";
 import { checkFitsInMemory } from "../../runtime/memory-bound.js";
 import { holdRunLock } from "../../runtime/run-lock.js";
-import { AGGREGATION_RECIPES, parseRewardVariant } from "../../reward/index.js";
+import { AGGREGATION_RECIPES, parseRewardVariant, REWARD_VARIANTS } from "../../reward/index.js";
 import { buildReward, checkRewardSources } from "../../eval/reward-factory.js";
 import { algorithmNames } from "../../rl/algorithms.js";
 import { TRAIN_PRESETS, defaultTrainPreset, inspectTrainRun, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
@@ -57,7 +57,7 @@ export function registerTrain(program: Command): void {
     .option("--seed <s>", "seed of the LoRA init, group order, noise and timesteps")
     .option("--group-size <g>", "G: images per group (at least 2)")
     .option("--groups-per-epoch <n>", "groups sampled per epoch")
-    .option("--reward <variant>", "reward: ours | dual-pd | clip-t | clip-i | dino-i | directional")
+    .option("--reward <variant>", `reward: ${REWARD_VARIANTS.join(" | ")}`)
     .option("--reward-recipe <recipe>", "how DP and PF are combined, the same for every algorithm: standardized (Eq. 12–13, the default) or raw-sum (the ablation arm)")
     .option("--init-weights <which>", "which weights of --init: ema (when the checkpoint has an EMA) or base", "ema")
     .option("--no-progress", "no progress bar (it is only drawn on a TTY anyway)");

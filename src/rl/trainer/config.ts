@@ -20,6 +20,7 @@ import { firstIssue } from "../../runtime/zod-error.js";
 import { LoraConfigSchema } from "../../model/lora.js";
 import { FORWARD_ENGINES } from "../../model/forward.js";
 import { AGGREGATION_RECIPES } from "../../reward/aggregate.js";
+import { REWARD_VARIANTS } from "../../reward/factory.js";
 import { algorithmNames, resolveAlgorithm } from "../algorithms.js";
 import type { ResolvedAlgorithm } from "../recipe.js";
 
@@ -86,7 +87,7 @@ export const TrainConfigSchema = z.strictObject({
   /** Samples per rollout call. */
   rolloutBatch: posInt,
   reward: z.strictObject({
-    variant: z.enum(["ours", "dual-pd", "clip-t", "clip-i", "dino-i", "directional"]),
+    variant: z.enum(REWARD_VARIANTS),
     /** w_dp of Eq. 13 (w_pf = 1 − w_dp). */
     wDp: z.number().min(0).max(1),
     /**
