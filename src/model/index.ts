@@ -17,7 +17,7 @@ export {
 export { buildModel, initBaseWeights, type EditModel } from "./model.js";
 export { type ParamEntry, specSize } from "./params.js";
 export { baseSpec, transformerSpec, linearModules, type LinearModule } from "./spec.js";
-export { LORA_TARGETS, LoraConfigSchema, parseLoraConfig, loraModules, loraSpec, loraScale, initLoraWeights, mergeLora, unmergeLora, type LoraConfig, type LoraTargets } from "./lora.js";
+export { LORA_TARGETS, LoraConfigSchema, parseLoraConfig, loraModules, loraSpec, loraScale, initLoraWeights, mergeLora, type LoraConfig, type LoraTargets } from "./lora.js";
 export { tokenize, tokenizeBatch, splitWords, vocabularyOf, vocabSize, vocabularyFromTexts } from "./text.js";
 export { BUILTIN_VOCABULARY, PAD_ID, UNK_ID } from "./vocabulary.js";
 export { imagesToTokens, tokensToImages } from "./codec.js";

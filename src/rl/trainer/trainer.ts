@@ -230,7 +230,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     state.rng = rng.getState();
 
     // ---- metrics, groups dump, checkpoint
-    const metrics = epochMetrics({ epoch, step: state.step, timeS: now() - t0, dp, pf, groupKeys, signal, steps, seconds, wDp: config.reward.wDp, rewardRecipe: config.reward.recipe, bannedGroups: state.ban?.excludedCount ?? 0, nanSteps: state.nanSteps });
+    const metrics = epochMetrics({ epoch, step: state.step, timeS: now() - t0, dp, pf, groupKeys, signal, steps, seconds, rewardRecipe: config.reward.recipe, bannedGroups: state.ban?.excludedCount ?? 0, nanSteps: state.nanSteps });
     await appendMetrics(o.out, metrics);
     if (config.groupsEvery > 0 && (epoch + 1) % config.groupsEvery === 0) {
       await writeGroupsDump(o.out, epoch, mc, chosen.map((gi) => prepared[gi]!), G, samples, dp, pf, signal.shownAdv);
