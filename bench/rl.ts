@@ -2,7 +2,7 @@
  * Benchmark of one RL epoch on the `cpu` preset and the `small` model: seconds per epoch split into
  * rollout / judge / update (from metrics.jsonl; judge = the part not hidden behind the next rollout batch),
  * next to what the model's own forward and LoRA forward+backward cost at the same batch sizes (timed here
- * with the trainer's compiled programs), and the epoch cost those predict. A random-init base and the
+ * with the trainer's jax-js forward and compiled programs), and the epoch cost those predict. A random-init base and the
  * synthetic judge stand in for the SFT checkpoint and an LVLM. The run is repeated for each rollout engine
  * (`sampling.engine`: jax-js, and onnxruntime-node where it loads), alternating over `--rounds`, and the
  * ratio of their steady epochs is printed from the same sitting. Prints JSON.
@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { initJax, np } from "../src/runtime/jax.js";
 import { Rng } from "../src/runtime/rng.js";
 import { loadDataset, synthesizeDataset } from "../src/data/index.js";
-import { buildModel, ortAvailable, presetConfig, type ForwardEngine } from "../src/model/index.js";
+import { buildModel, FORWARD_ENGINES, fastestEngine, openForward, presetConfig, type ForwardEngine } from "../src/model/index.js";
 import { createRewardModel, createSyntheticJudge } from "../src/reward/index.js";
 import { inspectTrainRun, resolveTrainConfig, train, type EpochMetrics } from "../src/rl/trainer/index.js";
 import { buildPrograms } from "../src/rl/trainer/programs.js";
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const epochs = Number(arg("epochs", "3"));
   const reps = Number(arg("reps", "3"));
   const rounds = Number(arg("rounds", "1"));
-  const engines: ForwardEngine[] = (await ortAvailable()) ? ["jax", "onnx"] : ["jax"];
+  const engines: ForwardEngine[] = (await fastestEngine()) === FORWARD_ENGINES[0] ? [FORWARD_ENGINES[0]] : [...FORWARD_ENGINES];
   const root = mkdtempSync(join(tmpdir(), "bench-rl-"));
   try {
     const modelConfig = presetConfig("small");
@@ -62,19 +62,26 @@ async function main(): Promise<void> {
     const P = model.tokenDim;
     const W = modelConfig.textMaxWords;
     const baseA = np.array(base);
-    const lora = np.array(model.initLora(0));
+    const loraHost = model.initLora(0);
+    const lora = np.array(loraHost);
+    const forward = await openForward("jax", model);
+    forward.setBase(base);
+    forward.setLora(loraHost);
     const batch = (B: number) => {
       const sh = { shape: [B, N, P] };
-      return { xt: np.array(rng.normalArray(B * N * P), sh), t: np.array(rng.uniformArray(B)), ref: np.array(rng.normalArray(B * N * P), sh), text: np.zeros([B, W], { dtype: np.int32 }), v: np.array(rng.normalArray(B * N * P), sh) };
+      const host = { B, ref: rng.normalArray(B * N * P), text: new Int32Array(B * W), t: rng.uniformArray(B) };
+      return { host, xt: np.array(rng.normalArray(B * N * P), sh), t: np.array(host.t), ref: np.array(host.ref, sh), text: np.zeros([B, W], { dtype: np.int32 }), v: np.array(rng.normalArray(B * N * P), sh) };
     };
     const timeForward = async (B: number): Promise<number> => {
       const ms: number[] = [];
       for (let i = 0; i < reps + 1; i++) {
-        const b = batch(B);
-        b.v.dispose();
+        const { host, xt, t, ref, text, v } = batch(B);
+        for (const a of [t, ref, text, v]) a.dispose();
+        const bound = forward.bind(host);
         const s = performance.now();
-        await programs.velocity(baseA.ref, lora.ref, b.xt, b.t, b.ref, b.text).data();
+        await (await bound.velocity(xt, host.t)).data();
         if (i > 0) ms.push(performance.now() - s);
+        bound.done();
       }
       return median(ms) / 1000;
     };
@@ -82,8 +89,10 @@ async function main(): Promise<void> {
       const ms: number[] = [];
       for (let i = 0; i < reps + 1; i++) {
         const b = batch(B);
-        const vOld = programs.velocity(baseA.ref, lora.ref, b.xt.ref, b.t.ref, b.ref.ref, b.text.ref);
+        const bound = forward.bind(b.host);
+        const vOld = await bound.velocity(b.xt.ref, b.host.t);
         await vOld.blockUntilReady();
+        bound.done();
         const args = { xt: b.xt, t: b.t, ref: b.ref, text: b.text, v: b.v, vOld, pref: np.full([B], 0.5), weight: np.full([B], 1 / B), ...(algorithm.needs.ref ? { vRef: np.array(rng.normalArray(B * N * P), { shape: [B, N, P] }) } : {}) };
         const s = performance.now();
         const [stats, acc] = programs.accumulate(lora.ref, np.zeros([model.loraSize]), baseA.ref, args);
@@ -99,6 +108,7 @@ async function main(): Promise<void> {
     programs.dispose();
     baseA.dispose();
     lora.dispose();
+    await forward.release();
 
     const samples = config.groupSize * config.groupsPerEpoch;
     const rolloutCalls = Math.ceil(samples / config.rolloutBatch) * config.sampling.steps;

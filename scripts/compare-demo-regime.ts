@@ -17,7 +17,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../src/runtime/errors.js";
 import { benchmarkIsThere } from "../src/demo/steps.js";
-import { ortAvailable } from "../src/model/index.js";
+import { fastestEngine } from "../src/model/index.js";
 import { DEMO_BENCHMARK, DEMO_RL, PACKAGE_ROOT, SHIPPED_SFT_DIR, sftDefectsFlag } from "../src/demo/settings.js";
 
 const COMPARE_SEEDS = 5;
@@ -50,7 +50,7 @@ if (!ready) {
 }
 const common = ["--data", data, "--init", SHIPPED_SFT_DIR, "--preset", DEMO_RL.preset, "--epochs", `${DEMO_RL.epochs}`, "--no-progress"];
 portraitrl(["sweep", ...common, "--grid", grid, "--configs", join(PACKAGE_ROOT, "configs", DEMO_RL.preset), "--out", sweepDir]);
-const engine = (await ortAvailable()) ? "onnx" : "jax";
+const engine = await fastestEngine();
 portraitrl(["compare", ...common, "--configs", sweepDir, "--seeds", `${COMPARE_SEEDS}`, "--out", compareDir, "--engine", engine,
   "--algos", `sft,flow-grpo,diffusion-nft,naspo,naspo-sigma-half=naspo:${arm("sigma-half.yaml")},naspo-batch-z=naspo:${arm("sigma-batch-z.yaml")}`,
   "--rewards", `ours,dual-pd,clip-i,raw-sum=naspo:${arm("raw-sum.yaml")}`]);

@@ -32,7 +32,7 @@ import { valBestStop } from "../src/compare/stop.js";
 import { benchmarkIsThere } from "../src/demo/steps.js";
 import { evalJsonSchema, metricOf, type EvalJson } from "../src/eval/format.js";
 import { formatPairedCell, pairedSeedTable, PAIRED_METRICS } from "../src/eval/paired-seeds.js";
-import { ortAvailable } from "../src/model/index.js";
+import { fastestEngine } from "../src/model/index.js";
 import { curveChart, writeChartPng, type CurvePoint } from "../src/report/chart.js";
 import { checkpointSteps, runPaths } from "../src/runtime/run-folder.js";
 import { DEMO_BENCHMARK, DEMO_RL, PACKAGE_ROOT, SHIPPED_SFT_DIR, sftDefectsFlag } from "../src/demo/settings.js";
@@ -103,7 +103,7 @@ for (const algo of ALGOS) {
 }
 
 // ---- 3. the compare
-const engine = (await ortAvailable()) ? "onnx" : "jax";
+const engine = await fastestEngine();
 if (!RECORDS_ONLY) portraitrl(["compare", "--data", data, "--init", SHIPPED_SFT_DIR, "--preset", DEMO_RL.preset, "--configs", join(root, "configs"), "--seeds", `${SEEDS}`, "--out", cmp,
   "--engine", engine, "--stop", "val-best", "--algos", `sft,${ALGOS.join(",")},${ARM.name}=naspo:${ARM.file}`, "--no-progress"]);
 

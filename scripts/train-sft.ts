@@ -22,7 +22,8 @@ import { checkpointSteps, runPaths } from "../src/runtime/run-folder.js";
 import { UserError } from "../src/runtime/errors.js";
 import { exportCheckpoint } from "../src/demo/shipped.js";
 import { evalMeans } from "../src/demo/choose.js";
-import { benchmarkIsThere, evalIsCurrent } from "../src/demo/steps.js";
+import { benchmarkIsThere } from "../src/demo/steps.js";
+import { evalIsCurrent } from "../src/eval/folder.js";
 import { DEMO_BENCHMARK, DEMO_SFT, PACKAGE_ROOT, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS, sftDefectsFlag } from "../src/demo/settings.js";
 
 const cli = join(PACKAGE_ROOT, "dist", "cli", "main.js");

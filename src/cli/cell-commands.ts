@@ -15,8 +15,8 @@ import { runCells, type CellOutcome } from "../compare/run-cells.js";
 import { STOP_RULES, type StopRule } from "../compare/stop.js";
 import { UserError } from "../runtime/errors.js";
 import { checkJudgeConfig } from "../reward/index.js";
-import { FORWARD_ENGINES, forwardEngineFlag, requireOrt, type ForwardEngine } from "../model/index.js";
-import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./commands/judge.js";
+import { DEFAULT_FORWARD_ENGINE, requireEngine, type ForwardEngine } from "../model/index.js";
+import { addEngineOption, addJudgeOptions, engineFlag, judgeConfigFrom, type JudgeFlags } from "./shared-options.js";
 import { resolveInitCheckpoint } from "./init-checkpoint.js";
 import { optionalInt, requiredInt } from "./int-flag.js";
 import { interruptible } from "./interrupt.js";
@@ -68,17 +68,17 @@ export interface CellCommandFlags extends JudgeFlags {
 }
 
 /** `--engine`, shared by compare and sweep: every cell's rollouts and eval sample on it. */
-export const ENGINE_FLAG = ["--engine <name>", `forward engine of every cell's rollouts and eval: ${FORWARD_ENGINES.join(" or ")} (onnx: onnxruntime-node, the optional dependency)`, "jax"] as const;
+export const addCellEngineOption = (cmd: Command): Command => addEngineOption(cmd, "every cell's rollouts and eval");
 
 /** The shared flags, validated (one line, exit 2, before anything is written): what every cell shares, and the settings a folder records. */
 export async function readCellFlags(o: CellCommandFlags, cmd: Command) {
   const epochs = optionalInt("--epochs", o.epochs, 1) ?? null;
   const samples = optionalInt("--samples", o.samples, 1) ?? null;
   const jobs = requiredInt("--jobs", o.jobs, 1);
-  const engine = forwardEngineFlag("--engine", o.engine ?? "jax");
+  const engine = engineFlag(o.engine);
+  await requireEngine(engine, `--engine ${engine}`);
   const stop = o.stop ?? "latest";
   if (!(STOP_RULES as readonly string[]).includes(stop)) throw new UserError(`--stop ${JSON.stringify(stop)}: expected ${STOP_RULES.join(" or ")}`, 2);
-  if (engine === "onnx") await requireOrt("--engine onnx");
   const data = folderFlag("--data", o.data)!;
   const init = resolveInitCheckpoint("--init", folderFlag("--init", o.init)!).dir;
   if (!existsSync(join(init, "config.json"))) throw new UserError(`--init ${init}: not a checkpoint folder (no config.json)`, 2);
@@ -100,7 +100,7 @@ export async function readCellFlags(o: CellCommandFlags, cmd: Command) {
     name: judgeCfg.urls.length > 0 ? "openai" : "synthetic", model: judgeCfg.model ?? null, levels: judgeCfg.levels ?? [], prompts: judgeCfg.promptDir ? resolve(judgeCfg.promptDir) : null,
   };
   // Recorded only when not the default, so a folder made before the flags existed continues unchanged.
-  const optionalSettings: { engine?: ForwardEngine; stop?: StopRule } = { ...(engine === "jax" ? {} : { engine }), ...(stop === "latest" ? {} : { stop: stop as StopRule }) };
+  const optionalSettings: { engine?: ForwardEngine; stop?: StopRule } = { ...(engine === DEFAULT_FORWARD_ENGINE ? {} : { engine }), ...(stop === "latest" ? {} : { stop: stop as StopRule }) };
   return { common, out, configs, jobs, judge, embedders: { clip, dino }, optionalSettings };
 }
 

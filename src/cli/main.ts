@@ -1,17 +1,16 @@
 #!/usr/bin/env node
 /** The `portraitrl` command line: parses, validates, then calls into the library. */
 import { Command, CommanderError } from "commander";
-import { createRequire } from "node:module";
+import { ownVersion } from "../runtime/versions.js";
 import { registerCommands } from "./commands/index.js";
 import { exitWithParent } from "../runtime/lifeline.js";
 import { UserError } from "../runtime/errors.js";
 
-const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
 
 export function buildProgram(): Command {
   const program = new Command("portraitrl")
     .description("RL post-training of flow-matching image-editing models (PortraitRL / NaSPO)")
-    .version(pkg.version)
+    .version(ownVersion())
     .showHelpAfterError()
     .exitOverride();
   registerCommands(program);

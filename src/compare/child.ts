@@ -5,8 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { UserError } from "../runtime/errors.js";
-import { LIFELINE_ENV } from "../runtime/lifeline.js";
-import type { StepLog } from "../demo/steps.js";
+import { withLifeline, type StepLog } from "../runtime/child.js";
 
 export interface CliRunner {
   /** Node flags and the CLI entry: `[...execArgv, main.js]` (under tsx: `--import tsx … main.ts`). */
@@ -33,11 +32,7 @@ export function runCliAsync(runner: CliRunner, tag: string, args: readonly strin
   const command = `portraitrl ${args.join(" ")}`;
   process.stderr.write(runner.prefix ? `[${tag}] $ ${command}\n` : `\n$ ${command}\n`);
   const t0 = performance.now();
-  // fd 3: the child's lifeline (src/runtime/lifeline.ts): it exits when this process is gone
-  const child = spawn(process.execPath, [...runner.nodeArgs, ...args], {
-    stdio: runner.prefix ? ["ignore", "pipe", "pipe", "pipe"] : ["inherit", "inherit", "inherit", "pipe"],
-    env: { ...process.env, [LIFELINE_ENV]: "3" },
-  });
+  const child = spawn(process.execPath, [...runner.nodeArgs, ...args], withLifeline(runner.prefix ? ["ignore", "pipe", "pipe"] : ["inherit", "inherit", "inherit"]));
   if (runner.prefix) {
     pipeLines(child.stdout!, process.stdout, tag);
     pipeLines(child.stderr!, process.stderr, tag);

@@ -13,9 +13,10 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { UserError } from "../runtime/errors.js";
-import type { StepLog } from "../demo/steps.js";
+import { issueText } from "../runtime/zod-error.js";
+import type { StepLog } from "../runtime/child.js";
 import type { StopRule } from "./stop.js";
-import type { ForwardEngine } from "../model/index.js";
+import { DEFAULT_FORWARD_ENGINE, type ForwardEngine } from "../model/index.js";
 
 export const COMPARE_KIND = "portraitrl-compare";
 export const RESULTS_KIND = "portraitrl-compare-results";
@@ -42,7 +43,7 @@ export interface CompareSettings {
   embedders: { clip: string | null; dino: string | null };
   /** sha256 of CONFIGS/<algo>.yaml per trained algorithm, null when the preset is used as is. */
   configs: Record<string, string | null>;
-  /** The forward engine of the rollouts and evals; absent: jax-js. */
+  /** The forward engine of the rollouts and evals; absent: the default (model/forward.ts). */
   engine?: ForwardEngine;
   /** Which checkpoint of a trained cell is evaluated (src/compare/stop.ts); absent: latest. */
   stop?: StopRule;
@@ -107,8 +108,7 @@ export async function readRecord<T>(path: string, schema: z.ZodType): Promise<T 
   if (raw === undefined) return undefined;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UserError(`${path}: corrupted, field ${issue.path.join(".") || "(root)"}: ${issue.message}; not overwriting it: repair or remove it`, 1);
+    throw new UserError(`${path}: corrupted, field ${issueText(parsed.error)}; not overwriting it: repair or remove it`, 1);
   }
   return parsed.data as T;
 }
@@ -135,7 +135,8 @@ export function checkContinuation(path: string, old: CompareManifest, now: Compa
     throw new UserError(`${path}: ${field} differs: ${JSON.stringify(was)} in the compare folder, ${JSON.stringify(is)} in this command (use another --out, or the folder's settings)`, 2);
   };
   for (const f of SETTING_FIELDS) if (!same(old[f], now[f])) refuse(f === "init_sha256" ? "init (checkpoint sha256)" : f, old[f], now[f]);
-  if ((old.engine ?? "jax") !== (now.engine ?? "jax")) refuse("engine", old.engine ?? "jax", now.engine ?? "jax");
+  const [oldEngine, nowEngine] = [old.engine ?? DEFAULT_FORWARD_ENGINE, now.engine ?? DEFAULT_FORWARD_ENGINE];
+  if (oldEngine !== nowEngine) refuse("engine", oldEngine, nowEngine);
   if ((old.stop ?? "latest") !== (now.stop ?? "latest")) refuse("stop", old.stop ?? "latest", now.stop ?? "latest");
   for (const [algo, hash] of Object.entries(now.configs)) {
     if (algo in old.configs && old.configs[algo] !== hash) refuse(`configs/${algo}.yaml (sha256)`, old.configs[algo], hash);

@@ -9,7 +9,7 @@
  * `trainEvalCell` is the one builder of a train + eval pair, shared with `portraitrl sweep`.
  */
 import { join } from "node:path";
-import type { ForwardEngine } from "../model/index.js";
+import { DEFAULT_FORWARD_ENGINE, type ForwardEngine } from "../model/index.js";
 import type { StopRule } from "./stop.js";
 
 /** What every cell of a compare or sweep shares. */
@@ -67,7 +67,7 @@ export interface Cell {
 }
 
 /** jax is both commands' default: its commands stay as they were before the flag existed. */
-const engineArgs = (engine: ForwardEngine): string[] => (engine === "jax" ? [] : ["--engine", engine]);
+const engineArgs = (engine: ForwardEngine): string[] => (engine === DEFAULT_FORWARD_ENGINE ? [] : ["--engine", engine]);
 
 /** The train (into DIR/run) and eval (of its latest checkpoint, into DIR/eval) of one row at one seed. */
 export function trainEvalCell(p: CellCommon, name: string, dir: string, seed: number, row: Omit<RowPlan, "folder">, split: "val" | "test"): Cell {

@@ -5,7 +5,8 @@
  * that the caller's manifest is written as the run goes.
  */
 import { existsSync } from "node:fs";
-import { evalIsCurrent, skipped, type StepLog } from "../demo/steps.js";
+import { skipped, type StepLog } from "../runtime/child.js";
+import { evalIsCurrent } from "../eval/folder.js";
 import { runCliAsync, runPool, type CliRunner } from "./child.js";
 import type { Cell } from "./plan.js";
 import { valBestStop } from "./stop.js";

@@ -98,9 +98,3 @@ export function applyChanges(p: PortraitAttributes, c: AttributeChanges): Portra
   return { ...p, ...c } as PortraitAttributes;
 }
 
-/** The editable attributes whose values differ between two portraits. */
-export function diffPose(a: PortraitAttributes, b: PortraitAttributes): AttributeChanges {
-  const out: Record<string, string> = {};
-  for (const k of EDITABLE_ATTRIBUTES) if (a[k] !== b[k]) out[k] = b[k];
-  return out as AttributeChanges;
-}

@@ -2,10 +2,9 @@
  * Images in and out, through `sharp`. In memory an image is a Float32Array [size, size, 3], RGB in [0, 1],
  * row-major. PNGs are written with fixed encoder settings and no metadata, so equal pixels give equal bytes.
  */
-import { mkdir, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import sharp, { type Metadata } from "sharp";
 import { UserError } from "../runtime/errors.js";
+import { writeFileAtomic } from "../runtime/atomic.js";
 
 export interface ReadImageOptions {
   /** What to do when the file is not size×size: "warn" resizes (Lanczos, centre crop) and warns once, "refuse" throws. */
@@ -62,8 +61,5 @@ export async function encodePngBytes(rgb: Buffer, width: number, height: number)
 /** Write a PNG atomically (temporary file, then rename). */
 export async function writePng(path: string, pixels: Float32Array, size: number): Promise<void> {
   const png = await encodePng(pixels, size);
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, png);
-  await rename(tmp, path);
+  await writeFileAtomic(path, png, { fsync: false });
 }

@@ -10,7 +10,7 @@ export { parseInstruction } from "./parser.js";
 export { synthesizeDataset, type SynthOptions, type SynthSummary } from "./synthesize.js";
 export { Rng } from "./rng.js";
 export { recognize, recognizeDetailed, type Recognition } from "./recognizer.js";
-export { argmaxAttributes, posteriors, type AttributeDistributions } from "./recognizer-posterior.js";
+export { posteriors, type AttributeDistributions } from "./recognizer-posterior.js";
 export { scoreEdit, scoreRecognized, type EditScores } from "./ground-truth.js";
 export { oks, COCO_SIGMAS, keypointBoxArea, type OksOptions } from "./oks.js";
 export { isVisible, visibleAttributes } from "./visibility.js";

@@ -2,7 +2,7 @@
  * The recognizer's noise model (recognizer.ts): per-value squared errors → probabilities, and the most
  * probable value of each attribute.
  */
-import { ALL_ATTRIBUTES, ATTRIBUTE_VALUES, type AttributeName, type AttributeValue, type PortraitAttributes } from "./attributes.js";
+import { ALL_ATTRIBUTES, ATTRIBUTE_VALUES, type AttributeName, type AttributeValue } from "./attributes.js";
 
 export type AttributeDistributions = { [A in AttributeName]: Record<AttributeValue<A>, number> };
 
@@ -30,17 +30,3 @@ export function posteriors(
   return dist as AttributeDistributions;
 }
 
-/** The most probable value of every attribute (ties: the first value). */
-export function argmaxAttributes(d: AttributeDistributions): PortraitAttributes {
-  const o: Record<string, string> = {};
-  for (const a of ALL_ATTRIBUTES) {
-    let best = -1;
-    for (const [v, p] of Object.entries(d[a] as Record<string, number>)) {
-      if (p > best) {
-        best = p;
-        o[a] = v;
-      }
-    }
-  }
-  return o as PortraitAttributes;
-}

@@ -3,8 +3,7 @@
  * with @napi-rs/canvas (text needs fonts; the sheet is for eyes, not for byte-exact comparison).
  * Images are enlarged with nearest-neighbour so single pixels stay visible.
  */
-import { mkdir, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { writeFileAtomic } from "../runtime/atomic.js";
 import { createCanvas, ImageData, type SKRSContext2D } from "@napi-rs/canvas";
 import type { DatasetRecord } from "./dataset.js";
 import { readImage } from "./image-io.js";
@@ -79,8 +78,5 @@ export async function contactSheet(records: DatasetRecord[], size: number, out: 
       g.fillText(line, tx, ty);
     }
   }
-  await mkdir(dirname(out), { recursive: true });
-  const tmp = `${out}.tmp-${process.pid}`;
-  await writeFile(tmp, await canvas.encode("png"));
-  await rename(tmp, out);
+  await writeFileAtomic(out, await canvas.encode("png"));
 }

@@ -7,7 +7,7 @@
  * interrupted run leaves nothing half-written. Same options → byte-identical files.
  */
 import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
+import { ownVersion } from "../runtime/versions.js";
 import { dirname, join, resolve } from "node:path";
 import { UserError } from "../runtime/errors.js";
 import type { RecordAttributes } from "./attributes.js";
@@ -46,7 +46,6 @@ export interface SynthSummary {
 /** Mixed into the seed of the defects' own stream (any constant: it only has to differ from the seed). */
 const DEFECT_STREAM = 0x5f7d3a1b;
 
-const pkgVersion = (): string => (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
 
 export function checkSynthOptions(o: SynthOptions): void {
   const int = (name: string, v: number, lo: number, hi: number): void => {
@@ -115,7 +114,7 @@ export async function synthesizeDataset(opts: SynthOptions): Promise<SynthSummar
     }
     for (const split of SPLITS) await writeFile(join(tmp, `${split}.jsonl`), lines[split].join("\n") + "\n");
     const meta = {
-      generator: "portraitrl data synth", version: pkgVersion(),
+      generator: "portraitrl data synth", version: ownVersion(),
       config: {
         identities: opts.identities, perIdentity: opts.perIdentity, testIdentities: nTest, valIdentities: nVal, size: opts.size, seed: opts.seed,
         ...(hasDefects(defects) ? { sftDefects: defects } : {}),

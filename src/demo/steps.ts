@@ -6,44 +6,28 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkpointHash } from "../model/index.js";
 import { UserError } from "../runtime/errors.js";
+import { withLifeline, type StepLog } from "../runtime/child.js";
 
-export interface StepLog {
-  command: string;
-  seconds: number;
-  skipped: boolean;
-}
-
-/** Run `portraitrl <args>` with the same Node and CLI entry as this process; exit codes pass through. */
-export function runCli(cliEntry: string, args: readonly string[]): StepLog {
+/**
+ * Run `portraitrl <args>` with `nodeArgs` (this process's loader flags and CLI entry), its lifeline
+ * given (runtime/child.ts: it dies with the demo); exit codes pass through.
+ */
+export function runCli(nodeArgs: readonly string[], args: readonly string[]): StepLog {
   const command = `portraitrl ${args.join(" ")}`;
   process.stderr.write(`\n$ ${command}\n`);
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [cliEntry, ...args], { stdio: "inherit" });
+  const r = spawnSync(process.execPath, [...nodeArgs, ...args], withLifeline(["inherit", "inherit", "inherit"]));
   const seconds = (performance.now() - t0) / 1000;
   if (r.signal === "SIGINT" || r.status === 130) throw new UserError(`interrupted during \`${command}\`; run the demo again to continue`, 130);
   if (r.status !== 0) throw new UserError(`\`${command}\` failed (exit ${r.status ?? r.signal}); see its message above`, r.status ?? 1);
   return { command, seconds, skipped: false };
 }
 
-export function skipped(command: string): StepLog {
-  process.stderr.write(`\n(already done) ${command}\n`);
-  return { command, seconds: 0, skipped: true };
-}
-
 /** The training seconds a run folder recorded (its last metrics line's `time_s`, summed over resumes). */
 export function recordedTrainingSeconds(run: string): number {
   const lines = readFileSync(join(run, "metrics.jsonl"), "utf8").trim().split("\n");
   return (JSON.parse(lines[lines.length - 1]!) as { time_s: number }).time_s;
-}
-
-/** True when EVAL_DIR holds a finished eval of exactly this checkpoint. */
-export function evalIsCurrent(evalDir: string, ckpt: string): boolean {
-  const file = join(evalDir, "eval.json");
-  if (!existsSync(file)) return false;
-  const recorded = (JSON.parse(readFileSync(file, "utf8")) as { checkpoint_sha256?: string }).checkpoint_sha256;
-  return recorded === checkpointHash(ckpt);
 }
 
 /**

@@ -3,12 +3,15 @@
  * sibling folder that is renamed into place. Reading validates everything first and fails with one line
  * (file:line, field, what is wrong).
  */
-import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { checkpointHash } from "../model/index.js";
 import { UserError } from "../runtime/errors.js";
+import { writeDirAtomic } from "../runtime/atomic.js";
+import { issueText } from "../runtime/zod-error.js";
 import {
-  PIXEL_METRICS, describeIssue, evalJsonSchema, sampleRowSchema, type EvalJson, type EvalMeta, type SampleRow, type SampleScores,
+  PIXEL_METRICS, evalJsonSchema, sampleRowSchema, type EvalJson, type EvalMeta, type SampleRow, type SampleScores,
 } from "./format.js";
 import { fileStem, resolveInside } from "./paths.js";
 import { summarizeSamples } from "./summary.js";
@@ -91,13 +94,9 @@ export async function writeEvalFolder(
     metrics: summarizeSamples(rows, meta.seed),
   };
   const checked = evalJsonSchema.safeParse(evalJson);
-  if (!checked.success) throw new UserError(`writeEvalFolder: eval.json: ${describeIssue(checked.error.issues[0]!)}`, 2);
+  if (!checked.success) throw new UserError(`writeEvalFolder: eval.json: ${issueText(checked.error)}`, 2);
 
-  const parent = dirname(target);
-  await mkdir(parent, { recursive: true });
-  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
-  const tmp = join(parent, `.${basename(target)}.tmp-${tag}`);
-  try {
+  await writeDirAtomic(target, async (tmp) => {
     for (const sub of ["images", "refs", "targets"]) await mkdir(join(tmp, sub), { recursive: true });
     for (const [i, s] of data.samples.entries()) {
       const row = rows[i]!;
@@ -107,18 +106,7 @@ export async function writeEvalFolder(
     }
     await writeFile(join(tmp, "samples.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n") + (rows.length ? "\n" : ""));
     await writeFile(join(tmp, "eval.json"), JSON.stringify(evalJson, null, 2) + "\n");
-    if (await exists(target)) {
-      const old = join(parent, `.${basename(target)}.old-${tag}`);
-      await rename(target, old);
-      await rename(tmp, target);
-      await rm(old, { recursive: true, force: true });
-    } else {
-      await rename(tmp, target);
-    }
-  } catch (err) {
-    await rm(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  });
   return { dir: target, eval: evalJson, samples: rows };
 }
 
@@ -141,7 +129,7 @@ export async function readEvalFolder(dir: string): Promise<EvalFolder> {
     throw new UserError(`${evalPath}: not found (not an eval folder)`, 1);
   }
   const parsed = evalJsonSchema.safeParse(parseJson(text, evalPath));
-  if (!parsed.success) throw new UserError(`${evalPath}: ${describeIssue(parsed.error.issues[0]!)}`, 1);
+  if (!parsed.success) throw new UserError(`${evalPath}: ${issueText(parsed.error)}`, 1);
 
   const samplesPath = join(dir, "samples.jsonl");
   let lines: string[];
@@ -156,7 +144,7 @@ export async function readEvalFolder(dir: string): Promise<EvalFolder> {
     if (line.trim() === "") continue;
     const where = `${samplesPath}:${i + 1}`;
     const row = sampleRowSchema.safeParse(parseJson(line, where));
-    if (!row.success) throw new UserError(`${where}: ${describeIssue(row.error.issues[0]!)}`, 1);
+    if (!row.success) throw new UserError(`${where}: ${issueText(row.error)}`, 1);
     const first = ids.get(row.data.id);
     if (first !== undefined) throw new UserError(`${where}: id: duplicate ${JSON.stringify(row.data.id)} (first on line ${first})`, 1);
     ids.set(row.data.id, i + 1);
@@ -170,4 +158,12 @@ export async function readEvalFolder(dir: string): Promise<EvalFolder> {
     samples.push(row.data);
   }
   return { dir: root, eval: parsed.data, samples };
+}
+
+/** True when EVAL_DIR holds a finished eval of exactly this checkpoint. */
+export function evalIsCurrent(evalDir: string, ckpt: string): boolean {
+  const file = join(evalDir, "eval.json");
+  if (!existsSync(file)) return false;
+  const recorded = (JSON.parse(readFileSync(file, "utf8")) as { checkpoint_sha256?: string }).checkpoint_sha256;
+  return recorded === checkpointHash(ckpt);
 }

@@ -8,6 +8,7 @@
  * in the metrics block; both optional, so eval folders written before them still read.
  */
 import { z } from "zod";
+import { FORWARD_ENGINES } from "../model/index.js";
 
 /** Distance to the exact target in pixel space: shares no code with any reward. */
 export const PIXEL_METRICS = ["mse", "psnr", "ssim", "mse_figure", "psnr_figure", "ssim_figure"] as const;
@@ -47,8 +48,8 @@ export const evalJsonSchema = z.looseObject({
    */
   weights: z.enum(["base-ema", "lora-ema", "trained"]).nullable().optional(),
   split: z.string().min(1),
-  /** The forward engine that sampled a checkpoint ("jax" | "onnx"); absent for the checkpoint-free editors and in older folders. */
-  engine: z.enum(["jax", "onnx"]).optional(),
+  /** The forward engine that sampled a checkpoint (model/forward.ts); absent for the checkpoint-free editors and in older folders. */
+  engine: z.enum(FORWARD_ENGINES).optional(),
   seed: z.number().int(),
   steps: z.number().int().positive(),
   judge: z.looseObject({
@@ -98,8 +99,3 @@ export type SampleRow = z.infer<typeof sampleRowSchema>;
 /** The per-sample metric values of a row, without its paths. */
 export type SampleScores = Pick<SampleRow, "judge_dp" | "judge_pf" | "gt_pose" | "gt_oks" | "gt_detail" | "copy_paste" | "clip_i" | "dino_i" | "clip_t" | PixelMetric>;
 
-/** One zod issue as `field: message` (the path joined with dots; `(root)` for the whole value). */
-export function describeIssue(issue: z.core.$ZodIssue): string {
-  const field = issue.path.length === 0 ? "(root)" : issue.path.map(String).join(".");
-  return `${field}: ${issue.message}`;
-}

@@ -6,18 +6,15 @@
  * in or on the other records. Batches have a fixed size (the last one is padded) so the one jitted
  * velocity program never recompiles.
  *
- * The forward engine: "jax" (the jitted jax-js velocity) or "onnx" (the model's ONNX export on
- * onnxruntime-node, src/model/onnx; `ONNX_THREADS` intra-op threads, weights handed over once). Both
- * drive the same sampler; they agree to float rounding (test/eval/eval-engine.test.ts).
+ * The model runs on the chosen forward engine (model/forward.ts), weights set once; both engines drive
+ * the same sampler and agree to float rounding (test/eval/eval-engine.test.ts).
  */
 import { createHash } from "node:crypto";
 import { sampleOde, timeGrid, type OdeSolver } from "../flow/index.js";
-import { buildModel, createOnnxVelocity, imagesToTokens, ONNX_THREADS, tokenizeBatch, tokensToImages, type EditModel, type ForwardEngine, type LoadedCheckpoint, type OnnxVelocity, onnxVelocityFn } from "../model/index.js";
-import { jax, np, type JaxArray } from "../runtime/jax.js";
+import { buildModel, DEFAULT_FORWARD_ENGINE, imagesToTokens, openForward, tokenizeBatch, tokensToImages, type ForwardEngine, type LoadedCheckpoint } from "../model/index.js";
+import { np } from "../runtime/jax.js";
 import { Rng } from "../runtime/rng.js";
-import type { VelocityFn } from "../flow/index.js";
 import type { Editor } from "./evaluate.js";
-
 
 export interface GenerateOptions {
   /** Sampling steps (default 6). */
@@ -27,58 +24,8 @@ export interface GenerateOptions {
   seed: number;
   /** Records per model call (default 32). */
   batchSize?: number;
-  /** Forward engine (default "jax"). */
+  /** Forward engine (default: model/forward.ts `DEFAULT_FORWARD_ENGINE`). */
   engine?: ForwardEngine;
-}
-
-/** The velocity of one batch (reference tokens [B, N, P], word ids [B, W]); `done` frees what it holds. */
-type BatchVelocity = (refTokens: Float32Array, text: Int32Array) => Promise<{ velocity: VelocityFn; done(): void }>;
-
-interface Engine {
-  batch: BatchVelocity;
-  dispose(): void;
-}
-
-function jaxEngine(ckpt: LoadedCheckpoint, model: EditModel, B: number): Engine {
-  const c = ckpt.config;
-  const shape = [B, model.tokensPerImage, model.tokenDim];
-  const base = np.array(ckpt.base, { shape: [model.baseSize] });
-  const lora = ckpt.lora && ckpt.loraWeights ? np.array(ckpt.loraWeights, { shape: [model.loraSize] }) : null;
-  const velocity = lora
-    ? jax.jit((b: JaxArray, l: JaxArray, xt: JaxArray, t: JaxArray, ref: JaxArray, text: JaxArray) => model.velocity(b, l, xt, t, ref, text))
-    : jax.jit((b: JaxArray, xt: JaxArray, t: JaxArray, ref: JaxArray, text: JaxArray) => model.velocity(b, null, xt, t, ref, text));
-  return {
-    async batch(refTokens, textIds) {
-      const ref = np.array(refTokens, { shape });
-      const text = np.array(textIds, { shape: [B, c.textMaxWords], dtype: np.int32 });
-      const v = (x: JaxArray, t: number): JaxArray => {
-        const tt = np.full([B], t, { dtype: np.float32 });
-        return lora
-          ? (velocity as (...a: JaxArray[]) => JaxArray)(base.ref, lora.ref, x, tt, ref.ref, text.ref)
-          : (velocity as (...a: JaxArray[]) => JaxArray)(base.ref, x, tt, ref.ref, text.ref);
-      };
-      return { velocity: v, done: () => (ref.dispose(), text.dispose()) };
-    },
-    dispose() {
-      base.dispose();
-      lora?.dispose();
-    },
-  };
-}
-
-function onnxEngine(ckpt: LoadedCheckpoint, model: EditModel, B: number): Engine {
-  let session: Promise<OnnxVelocity> | undefined;
-  const ready = (): Promise<OnnxVelocity> =>
-    (session ??= createOnnxVelocity(model, ONNX_THREADS).then((s) => {
-      s.setWeights(ckpt.base, ckpt.loraWeights ?? null);
-      return s;
-    }));
-  return {
-    async batch(ref, text) {
-      return { velocity: onnxVelocityFn(await ready(), ref, text, [B, model.tokensPerImage, model.tokenDim]), done: () => {} };
-    },
-    dispose: () => void session?.then((s) => s.release()),
-  };
 }
 
 export const DEFAULT_EVAL_STEPS = 6;
@@ -88,8 +35,8 @@ export function recordSeed(seed: number, id: string): number {
   return parseInt(createHash("sha256").update(`${seed}:${id}`).digest("hex").slice(0, 12), 16);
 }
 
-/** An Editor that samples the checkpoint's model (init jax first: `await initJax()`); `dispose` frees the weights. */
-export function checkpointEditor(ckpt: LoadedCheckpoint, opts: GenerateOptions): Editor & { dispose(): void } {
+/** An Editor that samples the checkpoint's model (init jax first: `await initJax()`); `dispose` frees the forward. */
+export async function checkpointEditor(ckpt: LoadedCheckpoint, opts: GenerateOptions): Promise<Editor & { dispose(): Promise<void> }> {
   const model = buildModel(ckpt.config, ckpt.lora);
   const c = ckpt.config;
   const N = model.tokensPerImage;
@@ -97,7 +44,9 @@ export function checkpointEditor(ckpt: LoadedCheckpoint, opts: GenerateOptions):
   const B = Math.max(1, opts.batchSize ?? 32);
   const grid = timeGrid(opts.steps ?? DEFAULT_EVAL_STEPS, { targetTokens: N });
   const solver = opts.solver ?? "euler";
-  const engine = (opts.engine ?? "jax") === "onnx" ? onnxEngine(ckpt, model, B) : jaxEngine(ckpt, model, B);
+  const forward = await openForward(opts.engine ?? DEFAULT_FORWARD_ENGINE, model);
+  forward.setBase(ckpt.base);
+  forward.setLora(ckpt.lora && ckpt.loraWeights ? ckpt.loraWeights : null);
   const side = c.imageSize * c.imageSize * c.latentChannels;
 
   const editor: Editor = async (references, instructions, records) => {
@@ -113,7 +62,7 @@ export function checkpointEditor(ckpt: LoadedCheckpoint, opts: GenerateOptions):
       });
       const x1 = new Float32Array(B * N * P);
       idx.forEach((j, i) => x1.set(new Rng(recordSeed(opts.seed, records[j]!.id)).normalArray(N * P), i * N * P));
-      const { velocity, done } = await engine.batch(imagesToTokens(pixels, B, c), tokenizeBatch(idx.map((j) => instructions[j]!), c));
+      const { velocity, done } = forward.bind({ B, ref: imagesToTokens(pixels, B, c), text: tokenizeBatch(idx.map((j) => instructions[j]!), c) });
       const x0 = await sampleOde(velocity, np.array(x1, { shape: [B, N, P] }), grid, solver);
       done();
       const images = tokensToImages(Float32Array.from(await x0.data()), B, c);
@@ -121,5 +70,5 @@ export function checkpointEditor(ckpt: LoadedCheckpoint, opts: GenerateOptions):
     }
     return out;
   };
-  return Object.assign(editor, { dispose: () => engine.dispose() });
+  return Object.assign(editor, { dispose: () => forward.release() });
 }

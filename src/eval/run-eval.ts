@@ -7,15 +7,15 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { loadDataset, splitFile, SPLITS, type DatasetRecord, type Split } from "../data/index.js";
-import { chooseWeights, forwardEngineFlag, loadCheckpoint, ORT_PACKAGE, requireOrt, type BaseWeightChoice, type ForwardEngine } from "../model/index.js";
+import { chooseWeights, DEFAULT_FORWARD_ENGINE, engineVersions, forwardEngineFlag, loadCheckpoint, requireEngine, type BaseWeightChoice, type ForwardEngine } from "../model/index.js";
 import { buildJudge, checkJudgeConfig, type JudgeConfig } from "../reward/judge-config.js";
 import { DEFAULT_PROMPT_DIR, loadTemplates } from "../reward/prompts.js";
 import type { Judge } from "../reward/types.js";
 import { UserError } from "../runtime/errors.js";
 import { initJax } from "../runtime/jax.js";
+import { versions } from "../runtime/versions.js";
 import { copyReferenceEditor, oracleTargetEditor } from "./editors.js";
 import { loadEvalEmbedders } from "./embedders.js";
 import { evaluateEditor, type Editor } from "./evaluate.js";
@@ -51,22 +51,10 @@ export interface RunEvalOptions {
    * trained weights (model/checkpoint.ts chooseWeights).
    */
   weights?: BaseWeightChoice;
-  /** Forward engine of a checkpoint's sampler (default "jax"; generate.ts). */
+  /** Forward engine of a checkpoint's sampler (default: model/forward.ts `DEFAULT_FORWARD_ENGINE`). */
   engine?: ForwardEngine;
   /** Progress and notices (default: stderr). */
   log?: (line: string) => void;
-}
-
-function packageVersion(spec: string): string {
-  const req = createRequire(import.meta.url);
-  let dir = dirname(req.resolve(spec));
-  while (!existsSync(join(dir, "package.json"))) dir = dirname(dir);
-  return (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
-}
-
-function versions(engine: ForwardEngine): EvalMeta["versions"] {
-  const own = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
-  return { portraitrl: own, node: process.version, jax_js: packageVersion("@jax-js/jax"), ...(engine === "onnx" ? { onnxruntime_node: packageVersion(ORT_PACKAGE) } : {}) };
 }
 
 const sha256 = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex");
@@ -82,11 +70,9 @@ async function checkInputs(o: RunEvalOptions): Promise<{ split: Split; ckptDir: 
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UserError(`${flag} ${v}: expected a positive integer`);
   }
   if (o.seed !== undefined && !Number.isSafeInteger(o.seed)) throw new UserError(`--seed ${o.seed}: expected an integer`);
-  const engine = forwardEngineFlag("--engine", o.engine ?? "jax");
-  if (engine === "onnx") {
-    if (o.editor.kind !== "checkpoint") throw new UserError(`--engine onnx: only a checkpoint is sampled (--editor ${o.editor.kind} runs no model)`);
-    await requireOrt("--engine onnx");
-  }
+  const engine = forwardEngineFlag("--engine", o.engine ?? DEFAULT_FORWARD_ENGINE);
+  if (engine !== DEFAULT_FORWARD_ENGINE && o.editor.kind !== "checkpoint") throw new UserError(`--engine ${engine}: only a checkpoint is sampled (--editor ${o.editor.kind} runs no model)`);
+  await requireEngine(engine, `--engine ${engine}`);
   let ckptDir: string | null = null;
   if (o.editor.kind === "checkpoint") {
     if (!existsSync(join(o.editor.ckpt, "config.json"))) throw new UserError(`--ckpt ${o.editor.ckpt}: not a checkpoint folder (no config.json)`);
@@ -111,11 +97,11 @@ export async function runEval(o: RunEvalOptions): Promise<EvalFolder> {
   checkJudgeConfig(o.judge, synthetic, o.data);
   const seed = o.seed ?? 0;
   const steps = o.steps ?? DEFAULT_EVAL_STEPS;
-  const engine = o.engine ?? "jax";
+  const engine = o.engine ?? DEFAULT_FORWARD_ENGINE;
 
   let editor: Editor;
   let size: number;
-  let dispose = (): void => {};
+  let dispose = async (): Promise<void> => {};
   let checkpointSha = "";
   let checkpointLabel = ckptDir ?? "";
   let weights: EvalMeta["weights"] = null;
@@ -136,7 +122,7 @@ export async function runEval(o: RunEvalOptions): Promise<EvalFolder> {
       log(`portraitrl eval: ${given} is ${what}; sampling the EMA weights (--weights base for the trained ones)`);
     }
     await initJax();
-    const ed = checkpointEditor({ ...ckpt, base: chosen.base, ...(chosen.loraWeights ? { loraWeights: chosen.loraWeights } : {}) }, { seed, steps, engine, ...(o.batchSize ? { batchSize: o.batchSize } : {}) });
+    const ed = await checkpointEditor({ ...ckpt, base: chosen.base, ...(chosen.loraWeights ? { loraWeights: chosen.loraWeights } : {}) }, { seed, steps, engine, ...(o.batchSize ? { batchSize: o.batchSize } : {}) });
     editor = ed;
     dispose = () => ed.dispose();
     size = c.imageSize;
@@ -175,11 +161,11 @@ export async function runEval(o: RunEvalOptions): Promise<EvalFolder> {
       judge: judgeRecord(o.judge, ready.judge),
       embedders: embedders.record,
       ...(o.editor.kind === "checkpoint" ? { engine } : {}),
-      versions: versions(engine),
+      versions: { ...versions(), ...engineVersions(engine) },
     };
     return await writeEvalFolder(resolve(o.out), { meta, samples }, { overwrite: o.overwrite ?? false });
   } finally {
-    dispose();
+    await dispose();
     await ready.judge.close();
   }
 }

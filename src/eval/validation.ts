@@ -59,7 +59,7 @@ export async function openValidationScorer(o: ValidationScorerOptions): Promise<
   return {
     async score(lora) {
       const t0 = performance.now();
-      const editor = checkpointEditor(
+      const editor = await checkpointEditor(
         { config: o.model, lora: o.lora, base: o.base, loraWeights: lora, extra: {}, state: null },
         { seed: o.seed ?? 0, steps: DEFAULT_EVAL_STEPS, engine: o.engine },
       );
@@ -67,7 +67,7 @@ export async function openValidationScorer(o: ValidationScorerOptions): Promise<
         const rows = await evaluateEditor(editor, records, { size: o.model.imageSize, judge });
         return { n: rows.length, seconds: (performance.now() - t0) / 1000, means: means(rows) };
       } finally {
-        editor.dispose();
+        await editor.dispose();
       }
     },
     close: () => judge.close(),

@@ -11,9 +11,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync, realpathSync } from "node:fs";
 import { readFile, stat, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { UserError } from "../runtime/errors.js";
+import { versions } from "../runtime/versions.js";
 import { writeDirAtomic } from "../runtime/atomic.js";
 import { decodeSafetensors, encodeSafetensors, type Tensor } from "../runtime/safetensors.js";
 import { parseModelConfig, type ModelConfig } from "./config.js";
@@ -47,13 +47,6 @@ interface Manifest {
   lora: LoraConfig | null;
   versions: Record<string, string>;
   files: Record<string, { sha256: string; bytes: number }>;
-}
-
-function versions(): Record<string, string> {
-  const req = createRequire(import.meta.url);
-  const version = (file: string): string => (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
-  const jaxPkg = join(dirname(req.resolve("@jax-js/jax")), "..", "package.json");
-  return { portraitrl: version(req.resolve("../../package.json")), "@jax-js/jax": version(jaxPkg), node: process.versions.node };
 }
 
 /** Flat vector → named tensors (views into `flat`). */

@@ -77,11 +77,12 @@ export function initLoraWeights(spec: ParamEntry[], seed: number): Float32Array 
   return out;
 }
 
-function applyDelta(base: Float32Array, baseSpec: ParamEntry[], lora: Float32Array, spec: ParamEntry[], cfg: LoraConfig, sign: 1 | -1): Float32Array {
+/** W ← W + (α/r)·B A for every targeted module (a new vector). */
+export function mergeLora(base: Float32Array, baseSpec: ParamEntry[], lora: Float32Array, spec: ParamEntry[], cfg: LoraConfig): Float32Array {
   const out = base.slice();
   const byName = new Map(baseSpec.map((e) => [e.name, e]));
   const r = cfg.rank;
-  const s = sign * loraScale(cfg);
+  const s = loraScale(cfg);
   for (let k = 0; k < spec.length; k += 2) {
     const a = spec[k]!;
     const b = spec[k + 1]!;
@@ -99,12 +100,3 @@ function applyDelta(base: Float32Array, baseSpec: ParamEntry[], lora: Float32Arr
   return out;
 }
 
-/** W ← W + (α/r)·B A for every targeted module (a new vector). */
-export function mergeLora(base: Float32Array, baseSpec: ParamEntry[], lora: Float32Array, spec: ParamEntry[], cfg: LoraConfig): Float32Array {
-  return applyDelta(base, baseSpec, lora, spec, cfg, 1);
-}
-
-/** W ← W − (α/r)·B A: undoes `mergeLora` up to float32 rounding. */
-export function unmergeLora(merged: Float32Array, baseSpec: ParamEntry[], lora: Float32Array, spec: ParamEntry[], cfg: LoraConfig): Float32Array {
-  return applyDelta(merged, baseSpec, lora, spec, cfg, -1);
-}

@@ -2,10 +2,11 @@
  * `portraitrl report DIR`: one self-contained report.html for a training run, a compare folder or an
  * eval folder — inline CSS, inline SVG charts, images as data URIs, no script, nothing fetched.
  */
-import { randomBytes } from "node:crypto";
-import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "../runtime/errors.js";
+import { writeFileAtomic } from "../runtime/atomic.js";
 import { readEvalFolder, type EvalFolder } from "../eval/folder.js";
 import { PAIRED_BASELINES, pairedTablesOf } from "../eval/paired-seeds.js";
 import { TABLE_COLUMNS, buildTable1, buildTable3, readCompareFolder, rowsFromEvalFolders } from "../eval/tables.js";
@@ -181,18 +182,11 @@ export async function buildReport(dir: string, opts: ReportOptions = {}): Promis
   return { kind, html: page(title, meta, sections) };
 }
 
-/** Build the report and write it atomically (temporary file, then rename); returns the path written. */
+/** Build the report and write it atomically (runtime/atomic.ts); returns the path written. */
 export async function writeReport(dir: string, opts: ReportOptions & { out?: string } = {}): Promise<string> {
   const { html } = await buildReport(dir, opts);
   const out = resolve(opts.out ?? join(dir, "report.html"));
-  const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
-  try {
-    await writeFile(tmp, html);
-    await rename(tmp, out);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new UserError(`--out ${out}: folder does not exist`, 2);
-    throw err;
-  }
+  if (!existsSync(dirname(out))) throw new UserError(`--out ${out}: folder does not exist`, 2);
+  await writeFileAtomic(out, html);
   return out;
 }

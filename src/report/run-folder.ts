@@ -7,7 +7,7 @@ import { readFile, readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { UserError } from "../runtime/errors.js";
-import { describeIssue } from "../eval/format.js";
+import { issueText } from "../runtime/zod-error.js";
 import { resolveInside } from "../eval/paths.js";
 
 const n = z.number().nullable().optional();
@@ -79,7 +79,7 @@ export async function readRunMetrics(runDir: string): Promise<RunMetrics> {
     const raw = parseLine(text, where);
     kind ??= typeof raw === "object" && raw !== null && "epoch" in raw ? "rl" : "sft";
     const r = (kind === "rl" ? rlMetricsLineSchema : sftMetricsLineSchema).safeParse(raw);
-    if (!r.success) throw new UserError(`${where}: ${describeIssue(r.error.issues[0]!)}`, 1);
+    if (!r.success) throw new UserError(`${where}: ${issueText(r.error)}`, 1);
     if (kind === "rl") rl.push(r.data as RlMetricsLine);
     else sft.push(r.data as SftMetricsLine);
   }
@@ -109,7 +109,7 @@ export async function readGroups(runDir: string, epoch: number, max: number): Pr
     if (out.length >= max) break;
     const where = `${path}:${i + 1}`;
     const r = groupLineSchema.safeParse(parseLine(text, where));
-    if (!r.success) throw new UserError(`${where}: ${describeIssue(r.error.issues[0]!)}`, 1);
+    if (!r.success) throw new UserError(`${where}: ${issueText(r.error)}`, 1);
     const check = async (field: string, p: string) => {
       const res = resolveInside(root, p);
       if ("error" in res) throw new UserError(`${where}: ${field}: ${res.error}`, 1);

@@ -10,8 +10,8 @@ import { UserError } from "../runtime/errors.js";
 import { cosine, type Embedder } from "./embedder.js";
 import { requireTargets, type RewardItem, type RewardModel, type RewardScores } from "./reward-model.js";
 
-export type EncoderVariant = "clip-t" | "clip-i" | "dino-i" | "directional";
-export const ENCODER_VARIANTS: readonly EncoderVariant[] = ["clip-t", "clip-i", "dino-i", "directional"];
+export const ENCODER_VARIANTS = ["clip-t", "clip-i", "dino-i", "directional"] as const;
+export type EncoderVariant = (typeof ENCODER_VARIANTS)[number];
 
 export class EncoderRewardModel implements RewardModel {
   readonly name: string;

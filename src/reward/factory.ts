@@ -1,12 +1,13 @@
 /** Builds the reward model of one Table 3 variant from a judge and/or embedders. */
 import { UserError } from "../runtime/errors.js";
 import type { Embedder } from "./embedder.js";
-import { ENCODER_VARIANTS, EncoderRewardModel, type EncoderVariant } from "./encoder-reward.js";
+import { ENCODER_VARIANTS, EncoderRewardModel } from "./encoder-reward.js";
 import { JudgeRewardModel, type RewardModel } from "./reward-model.js";
 import type { Judge } from "./types.js";
 
-export type RewardVariant = "ours" | "dual-pd" | EncoderVariant;
-export const REWARD_VARIANTS: readonly RewardVariant[] = ["ours", "dual-pd", ...ENCODER_VARIANTS];
+/** The reward variants (Table 3), listed here only. */
+export const REWARD_VARIANTS = ["ours", "dual-pd", ...ENCODER_VARIANTS] as const;
+export type RewardVariant = (typeof REWARD_VARIANTS)[number];
 
 export function parseRewardVariant(text: string, where = "--reward"): RewardVariant {
   if (!(REWARD_VARIANTS as readonly string[]).includes(text)) throw new UserError(`${where}: '${text}' is not one of ${REWARD_VARIANTS.join(", ")}`);

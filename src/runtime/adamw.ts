@@ -20,8 +20,6 @@ export interface AdamWHyper {
   clipNorm: number;
 }
 
-export const DEFAULT_ADAMW: AdamWHyper = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clipNorm: 1 };
-
 /** Host-side per-step scalars, packed as [lr, 1 − β1ᵗ, √(1 − β2ᵗ)] so changing them never recompiles. */
 export function adamwStepScalars(hp: AdamWHyper, t: number, lr = hp.lr): Float32Array {
   return Float32Array.from([lr, 1 - hp.beta1 ** t, Math.sqrt(1 - hp.beta2 ** t)]);

@@ -2,7 +2,7 @@
  * Crash-safe writes: everything is written under a temporary name beside the target, then renamed
  * into place, so a reader never sees half a file or half a folder.
  */
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 
@@ -21,12 +21,16 @@ export async function writeFileSynced(path: string, data: Uint8Array | string, f
   }
 }
 
-/** Write `data` to `path` atomically (temp file in the same folder, fsync, rename). */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+/**
+ * Write `data` to `path` atomically (temp file in the same folder, fsync, rename). `fsync: false` skips
+ * the fsync, for the many small files of a folder that is itself made atomically or regenerated.
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string, { fsync = true }: { fsync?: boolean } = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempSibling(path, "tmp");
   try {
-    await writeFileSynced(tmp, data);
+    if (fsync) await writeFileSynced(tmp, data);
+    else await writeFile(tmp, data);
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });

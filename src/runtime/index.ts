@@ -3,7 +3,7 @@ export { initJax, jax, np, nn, lax, random, tree, type JaxArray } from "./jax.js
 export { UserError } from "./errors.js";
 export { sigmoid, logSigmoid, SIGMOID_FLOOR } from "./stable-sigmoid.js";
 export { Rng, type RngState } from "./rng.js";
-export { adamwUpdate, adamwStepScalars, globalNorm, DEFAULT_ADAMW, type AdamWHyper } from "./adamw.js";
+export { adamwUpdate, adamwStepScalars, globalNorm, type AdamWHyper } from "./adamw.js";
 export { makeTrainStep, initTrainState, type TrainState, type TrainStep, type LossFn } from "./train-step.js";
 export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors, type Tensor, type SafetensorsFile } from "./safetensors.js";
 export { writeFileAtomic, writeDirAtomic } from "./atomic.js";

@@ -1,7 +1,7 @@
 /**
- * A child `portraitrl` that `compare` started exits when `compare` is gone, however it died (SIGKILL
- * included): compare gives each child one end of a pipe as file descriptor PORTRAITRL_LIFELINE and
- * never writes to it; the kernel closes it when compare exits, and the child, seeing end-of-file,
+ * A child `portraitrl` that `compare` or `demo` started exits when its parent is gone, however it died
+ * (SIGKILL included): the parent gives each child one end of a pipe as file descriptor PORTRAITRL_LIFELINE
+ * (runtime/child.ts) and never writes to it; the kernel closes it when the parent exits, and the child, seeing end-of-file,
  * exits at once. Its run folder stays resumable: every write in it is crash-safe.
  */
 import { Socket } from "node:net";

@@ -12,10 +12,9 @@
  * A checkpoint folder is complete (written to a temporary folder and renamed) before `latest` moves to
  * it (temporary link + rename), so a crash at any moment leaves `latest` on a complete one.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { readFile, readdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { writeFileAtomic } from "./atomic.js";
 import { UserError } from "./errors.js";
 import { createRunFolder, removeLeftovers } from "./run-folder-create.js";
@@ -27,14 +26,6 @@ export const runPaths = {
   latest: (run: string) => join(run, "checkpoints", "latest"),
   checkpoint: (run: string, step: number) => join(run, "checkpoints", `step-${step}`),
 };
-
-/** portraitrl, Node and jax-js versions, as every output records them. */
-export function versions(): Record<string, string> {
-  const req = createRequire(import.meta.url);
-  const version = (file: string): string => (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
-  const jaxPkg = join(dirname(req.resolve("@jax-js/jax")), "..", "package.json");
-  return { portraitrl: version(req.resolve("../../package.json")), node: process.version, jax_js: version(jaxPkg) };
-}
 
 const isPlain = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
 

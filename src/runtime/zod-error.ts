@@ -1,4 +1,4 @@
-/** The one formatting of a failed zod parse: its first issue as a dotted field path and what is wrong. */
+/** The one formatting of a failed zod parse (every reader of a file or body uses it): its first issue as a dotted field path and what is wrong. */
 import type { z } from "zod";
 
 export interface FieldIssue {
@@ -8,10 +8,17 @@ export interface FieldIssue {
   what: string;
 }
 
-export function firstIssue(error: z.ZodError): FieldIssue {
+/** `root` names the value itself when the issue is with it (default "(root)"). */
+export function firstIssue(error: z.ZodError, root = "(root)"): FieldIssue {
   const issue = error.issues[0];
-  if (!issue) return { field: "(root)", what: "invalid" };
+  if (!issue) return { field: root, what: "invalid" };
   const prefix = issue.path.map(String).join(".");
   if (issue.code === "unrecognized_keys") return { field: [prefix, issue.keys.join(", ")].filter((s) => s !== "").join("."), what: "unknown field" };
-  return { field: prefix || "(root)", what: issue.message };
+  return { field: prefix || root, what: issue.message };
+}
+
+/** The first issue as one phrase, "field: what". */
+export function issueText(error: z.ZodError, root = "(root)"): string {
+  const { field, what } = firstIssue(error, root);
+  return `${field}: ${what}`;
 }

@@ -20,7 +20,8 @@ import { learningRate, sftModelConfig, type SftConfig } from "./config.js";
 import { makeEma } from "./ema.js";
 import { prepareExamples } from "./examples.js";
 import { sftLoss } from "./loss.js";
-import { appendMetrics, commitCheckpoint, openRunFolder, runPaths, truncateMetrics, versions } from "../runtime/run-folder.js";
+import { appendMetrics, commitCheckpoint, openRunFolder, runPaths, truncateMetrics } from "../runtime/run-folder.js";
+import { versions } from "../runtime/versions.js";
 import { inspectSftRun, SFT_RUN_KIND, type SftRunFile } from "./run-folder.js";
 
 /** What a checkpoint's state.json holds for SFT. */

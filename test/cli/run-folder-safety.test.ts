@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeData, makeInit } from "../rl/trainer-fixtures.js";
+import { alive, childrenOf } from "../processes.js";
 
 interface Run {
   status: number | null;
@@ -46,27 +47,7 @@ function appears(path: string): Promise<void> {
   });
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The pids whose parent is `pid` (from /proc). */
-function childrenOf(pid: number): number[] {
-  return readdirSync("/proc").filter((e) => /^\d+$/.test(e)).filter((e) => {
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, "utf8");
-      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
-    } catch {
-      return false;
-    }
-  }).map(Number);
-}
 
 let root: string;
 let data: string;
@@ -137,7 +118,7 @@ describe("one writer per run folder", () => {
     const first = start(args);
     const metrics = join(out, "naspo", "seed0", "run", "metrics.jsonl");
     while (!existsSync(metrics)) await sleep(100);
-    const children = childrenOf(first.child.pid!);
+    const children = childrenOf(first.child.pid!).map((c) => c.pid);
     expect(children).toHaveLength(1);
     first.child.kill("SIGKILL");
     await first.done;

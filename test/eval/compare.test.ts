@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { synthesizeDataset } from "../../src/data/index.js";
-import { buildModel, ortAvailable, presetConfig, saveCheckpoint } from "../../src/model/index.js";
+import { buildModel, fastestEngine, presetConfig, saveCheckpoint } from "../../src/model/index.js";
 import { cliAsync } from "../cli-async.js";
 
 const cli = cliAsync;
@@ -222,7 +222,7 @@ describe("portraitrl compare (CLI)", () => {
     const shrink = await cli(...base, "--seeds", "1");
     expect(shrink.status).toBe(2);
     expect(shrink.stderr).toMatch(/seeds differs: .* drops 1/);
-    if (await ortAvailable()) {
+    if ((await fastestEngine()) === "onnx") {
       const engine = await cli(...base, "--engine", "onnx");
       expect(engine.status).toBe(2);
       expect(engine.stderr.trim().split("\n")).toHaveLength(1);

@@ -189,8 +189,8 @@ describe("checkpointEditor", () => {
     const refs = Array.from({ length: 3 }, () => rng.uniformArray(S, 0, 1));
     const instructions = ["raise the left arm", "turn the head right", "zoom out"];
     const records = ["a", "b", "c"].map((id) => ({ id }) as DatasetRecord);
-    const batched = checkpointEditor(ckpt, { seed: 4, batchSize: 2 });
-    const single = checkpointEditor(ckpt, { seed: 4, batchSize: 1 });
+    const batched = await checkpointEditor(ckpt, { seed: 4, batchSize: 2 });
+    const single = await checkpointEditor(ckpt, { seed: 4, batchSize: 1 });
     const x = await batched(refs, instructions, records);
     const y = await single(refs.slice(2), instructions.slice(2), records.slice(2));
     const z = await batched(refs.slice(1), instructions.slice(1), records.slice(1));
@@ -199,10 +199,10 @@ describe("checkpointEditor", () => {
       expect(y[0]![i]).toBeCloseTo(x[2]![i]!, 5);
       expect(z[1]![i]).toBeCloseTo(x[2]![i]!, 5);
     }
-    const other = checkpointEditor(ckpt, { seed: 5, batchSize: 2 });
+    const other = await checkpointEditor(ckpt, { seed: 5, batchSize: 2 });
     const w = await other(refs, instructions, records);
     expect(w[0]!.some((v, i) => Math.abs(v - x[0]![i]!) > 1e-3)).toBe(true);
     expect(recordSeed(4, "c")).not.toBe(recordSeed(5, "c"));
-    for (const e of [batched, single, other]) e.dispose();
+    for (const e of [batched, single, other]) await e.dispose();
   });
 });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { initJax, jax, np, type JaxArray } from "../../src/runtime/jax.js";
 import { Rng } from "../../src/runtime/rng.js";
-import { mergeLora, unmergeLora, loraModules, presetConfig } from "../../src/model/index.js";
+import { mergeLora, loraModules, presetConfig } from "../../src/model/index.js";
 import { batchArrays, makeBatch, tinyModel } from "./fixtures.js";
 
 const LORA = { rank: 2, alpha: 4, targets: "diffusers-default" as const };
@@ -28,7 +28,7 @@ describe("LoRA", () => {
     expect(Array.from(withL)).toEqual(Array.from(without));
   });
 
-  it("merged weights reproduce the adapter's output; unmerge restores the base", async () => {
+  it("merged weights reproduce the adapter's output; only targeted weights change", async () => {
     const m = tinyModel(LORA);
     const base = m.initBase(1);
     const rng = new Rng(9);
@@ -40,11 +40,6 @@ describe("LoRA", () => {
       const same = base.subarray(e.offset, e.offset + e.size).every((v, i) => v === merged[e.offset + i]);
       expect(same, e.name).toBe(!targeted.has(e.name));
     }
-    const restored = unmergeLora(merged, m.baseSpec, lora, m.loraSpec, LORA);
-    // float32 tolerance: (w + d) − d rounds at most 1 ulp of max(|w|, |d|) ≲ 2e-7·1.
-    let maxErr = 0;
-    for (let i = 0; i < base.length; i++) maxErr = Math.max(maxErr, Math.abs(restored[i]! - base[i]!));
-    expect(maxErr).toBeLessThan(1e-6);
     const b = makeBatch(m, 2, 5);
     const viaAdapter = await velocityFn(m, true)(np.array(base), np.array(lora), ...batchArrays(m, b)).data();
     const viaMerged = await velocityFn(m, false)(np.array(merged), np.array(lora), ...batchArrays(m, b)).data();

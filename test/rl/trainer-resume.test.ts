@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LORA_EMA_TENSOR, loadCheckpoint, ortAvailable } from "../../src/model/index.js";
+import { fastestEngine, LORA_EMA_TENSOR, loadCheckpoint } from "../../src/model/index.js";
 import { runPaths } from "../../src/rl/trainer/index.js";
 import { startFakeServer, vllmBody, type FakeServer } from "../reward/fake-server.js";
 import { makeData, makeInit } from "./trainer-fixtures.js";
@@ -20,7 +20,7 @@ let init: string;
 let data: string;
 let server: FakeServer;
 const EPOCHS = "3";
-const ortLoads = await ortAvailable();
+const ortLoads = (await fastestEngine()) === "onnx";
 
 /** A deterministic judge: the level distribution is a function of the request content. */
 function reply(body: Record<string, unknown>): { body: unknown } {

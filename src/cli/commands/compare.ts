@@ -28,9 +28,9 @@ import { holdRunLock } from "../../runtime/run-lock.js";
 import { REWARD_VARIANTS } from "../../reward/index.js";
 import { algorithmNames } from "../../rl/algorithms.js";
 import { readConfigFile, resolveTrainConfig, TRAIN_PRESETS, type TrainConfig } from "../../rl/trainer/index.js";
-import { versions } from "../../runtime/run-folder.js";
-import { addJudgeOptions } from "./judge.js";
-import { ENGINE_FLAG, readCellFlags, runCellsInterruptibly, sha256File, sha256Text, type CellCommandFlags } from "../cell-commands.js";
+import { versions } from "../../runtime/versions.js";
+import { addJudgeOptions } from "../shared-options.js";
+import { addCellEngineOption, readCellFlags, runCellsInterruptibly, sha256File, sha256Text, type CellCommandFlags } from "../cell-commands.js";
 import { requiredInt } from "../int-flag.js";
 
 interface CompareCliOptions extends CellCommandFlags {
@@ -149,11 +149,10 @@ export function registerCompare(program: Command): void {
     .option("--epochs <n>", "epochs for every method (default: the preset's)")
     .option("--configs <dir>", "folder of per-algorithm overrides: <algo>.yaml is passed to `train --config` when it exists")
     .option("--samples <n>", "evaluate the first N test records (default: all)")
-    .option(...ENGINE_FLAG)
     .option("--stop <rule>", `which checkpoint of a trained cell is evaluated on test: ${STOP_RULES.join(" or ")} (val-best: the best ½·(DP + PF) of its validation curve; every config needs validation: {every, samples})`, "latest")
     .option("--jobs <n>", "cells run at once (each child process uses up to two threads)", "1")
     .option("--no-progress", "no progress bars in the training runs");
-  addJudgeOptions(cmd).action(async (o: CompareCliOptions, self: Command) => {
+  addJudgeOptions(addCellEngineOption(cmd)).action(async (o: CompareCliOptions, self: Command) => {
     // ---- validate everything before writing anything
     const methodEntries = entries("--algos", o.algos, METHODS, "algorithm");
     const rewardEntries = o.rewards === undefined ? [] : entries("--rewards", o.rewards, REWARD_VARIANTS, "reward");

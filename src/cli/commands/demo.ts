@@ -14,19 +14,20 @@
 import type { Command } from "commander";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   DEMO_BENCHMARK, DEMO_RL, DEMO_RL_CONFIG, DEMO_SFT_CONTINUED, DEMO_SFT_CONTINUED_CONFIG, DEMO_VAL_SAMPLES, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS, sftDefectsFlag,
 } from "../../demo/settings.js";
 import { loadShippedCheckpoint } from "../../demo/shipped.js";
-import { ortAvailable } from "../../model/index.js";
-import { benchmarkIsThere, evalIsCurrent, recordedTrainingSeconds, runCli, skipped, type StepLog } from "../../demo/steps.js";
+import { fastestEngine } from "../../model/index.js";
+import { benchmarkIsThere, recordedTrainingSeconds, runCli } from "../../demo/steps.js";
+import { skipped, type StepLog } from "../../runtime/child.js";
 import { chooseOnValidation, validationPoint, type ValidationPoint } from "../../demo/choose.js";
-import { readEvalFolder } from "../../eval/folder.js";
+import { evalIsCurrent, readEvalFolder } from "../../eval/folder.js";
 import { checkpointSteps, runPaths } from "../../runtime/run-folder.js";
 import { pairedDifferences, pairedLines } from "../../eval/paired.js";
 import { buildTable1, rowsFromEvalFolders, tableToMarkdown, tableToTerminal } from "../../eval/tables.js";
 import { writeReport } from "../../report/build.js";
+import { cliRunner } from "../cell-commands.js";
 import { optionalInt } from "../int-flag.js";
 
 interface DemoOptions {
@@ -37,7 +38,8 @@ interface DemoOptions {
   progress: boolean;
 }
 
-const CLI_ENTRY = fileURLToPath(new URL("../main.js", import.meta.url));
+/** This process's loader flags and CLI entry: each step's child runs the same code (under tsx too). */
+const CLI = cliRunner(1).nodeArgs;
 
 export function registerDemo(program: Command): void {
   program
@@ -63,12 +65,12 @@ export function registerDemo(program: Command): void {
         const n = evalSamples(split);
         return ["--data", data, "--split", split, "--seed", "0", ...(n !== undefined ? ["--samples", `${n}`] : [])];
       };
-      const engine = (await ortAvailable()) ? "onnx" : "jax";
+      const engine = await fastestEngine();
       const t0 = performance.now();
       const steps: StepLog[] = [];
       const evalStep = (ckpt: string, out: string, method: string, split: "val" | "test"): StepLog => {
         const args = ["eval", "--ckpt", ckpt, "--out", out, "--method", method, ...evalArgs(split), "--engine", engine, "--overwrite"];
-        return evalIsCurrent(out, ckpt) ? skipped(`portraitrl ${args.join(" ")}`) : runCli(CLI_ENTRY, args);
+        return evalIsCurrent(out, ckpt) ? skipped(`portraitrl ${args.join(" ")}`) : runCli(CLI, args);
       };
 
       await loadShippedCheckpoint(SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS);
@@ -76,14 +78,14 @@ export function registerDemo(program: Command): void {
       const synth = ["data", "synth", "--out", data, "--identities", `${b.identities}`, "--per-identity", `${b.perIdentity}`,
         "--test-identities", `${b.testIdentities}`, "--val-identities", `${b.valIdentities}`, "--sft-defects", sftDefectsFlag(b.sftDefects),
         "--size", `${b.size}`, "--seed", `${b.seed}`];
-      steps.push(benchmarkIsThere(data, DEMO_BENCHMARK) ? skipped(`portraitrl ${synth.join(" ")}`) : runCli(CLI_ENTRY, synth));
+      steps.push(benchmarkIsThere(data, DEMO_BENCHMARK) ? skipped(`portraitrl ${synth.join(" ")}`) : runCli(CLI, synth));
       steps.push(evalStep(SHIPPED_SFT_DIR, evalDirs.sft, "sft", "test"));
 
       // The two arms one after the other (side by side they would need about 3 GB): each has the machine
       // to itself, and the SFT-continued step count is set to take about the NaSPO run's time.
-      steps.push(runCli(CLI_ENTRY, ["train", "--algo", DEMO_RL.algorithm, "--preset", DEMO_RL.preset, "--data", data, "--init", SHIPPED_SFT_DIR,
+      steps.push(runCli(CLI, ["train", "--algo", DEMO_RL.algorithm, "--preset", DEMO_RL.preset, "--data", data, "--init", SHIPPED_SFT_DIR,
         "--out", rlRun, "--config", DEMO_RL_CONFIG, "--seed", `${DEMO_RL.seed}`, "--epochs", `${epochs ?? DEMO_RL.epochs}`, "--engine", engine, ...quiet]));
-      steps.push(runCli(CLI_ENTRY, ["sft", "--data", data, "--init", SHIPPED_SFT_DIR, "--out", contRun, "--config", DEMO_SFT_CONTINUED_CONFIG,
+      steps.push(runCli(CLI, ["sft", "--data", data, "--init", SHIPPED_SFT_DIR, "--out", contRun, "--config", DEMO_SFT_CONTINUED_CONFIG,
         "--seed", `${DEMO_SFT_CONTINUED.seed}`, "--steps", `${sftSteps ?? DEMO_SFT_CONTINUED.steps}`, ...quiet]));
 
       // Each arm's stop: its kept checkpoints on the validation split, the best of them on test.

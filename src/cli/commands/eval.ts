@@ -6,13 +6,12 @@
  */
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import type { ForwardEngine } from "../../model/index.js";
 import { runEval, type EditorChoice } from "../../eval/run-eval.js";
 import { METRIC_NAMES, metricOf, type MetricName } from "../../eval/format.js";
 import { SYNTHETIC_JUDGE_KINDS, type SyntheticJudgeKind } from "../../reward/judge-config.js";
 import { UserError } from "../../runtime/errors.js";
 import { holdRunLock } from "../../runtime/run-lock.js";
-import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
+import { addEngineOption, addJudgeOptions, engineFlag, judgeConfigFrom, type JudgeFlags } from "../shared-options.js";
 import { optionalInt, requiredInt } from "../int-flag.js";
 import { baseWeightChoice } from "../weights-flag.js";
 import { SPLIT_HELP } from "../split-flag.js";
@@ -32,7 +31,7 @@ interface EvalCliOptions extends JudgeFlags {
   size?: string;
   overwrite?: boolean;
   syntheticJudge: string;
-  engine: string;
+  engine?: string;
 }
 
 function syntheticJudgeKind(text: string): SyntheticJudgeKind {
@@ -66,10 +65,10 @@ export function registerEval(program: Command): void {
     .option("--seed <n>", "eval seed: with each record id it fixes the record's noise; also seeds the bootstrap", "0")
     .option("--method <label>", "label stored in eval.json (e.g. sft, naspo)")
     .option("--batch-size <n>", "records per generation batch", "32")
-    .option("--engine <engine>", "forward engine of the sampler: jax (jax-js, wasm) or onnx (the model's ONNX export on onnxruntime-node's native CPU kernels, 2 threads; same images to float rounding)", "jax")
     .option("--size <px>", "image side for copy-reference / oracle-target (default: the records' size)")
     .option("--overwrite", "replace an existing --out folder")
     .option("--synthetic-judge <kind>", "without --judge-url: held-out (a judge that is not the training reward, see README) or reward (the training reward's own judge)", "held-out");
+  addEngineOption(cmd, "the sampler (the same images to float rounding)");
   addJudgeOptions(cmd).action(async (o: EvalCliOptions) => {
     const editor = editorChoice(o);
     const weights = baseWeightChoice("--weights", o.weights);
@@ -93,7 +92,7 @@ export function registerEval(program: Command): void {
       ...(size !== undefined ? { size } : {}),
       overwrite: o.overwrite === true,
       weights,
-      engine: o.engine as ForwardEngine,
+      engine: engineFlag(o.engine),
     }).then((folder) => {
       const m = folder.eval.metrics;
       const fmt = (k: MetricName): string => {

@@ -4,7 +4,7 @@
  * Edit-R1's reward-server protocol. Without --judge-url it fronts the offline synthetic judge (the built-in
  * benchmark's images only). Flags can come from a YAML file (--config); the command line wins.
  */
-import { createRequire } from "node:module";
+import { versions } from "../../runtime/versions.js";
 import { Option, type Command } from "commander";
 import { UserError } from "../../runtime/errors.js";
 import { buildJudge, loadTemplates, DEFAULT_PROMPT_DIR } from "../../reward/index.js";
@@ -13,7 +13,7 @@ import { RewardScorer, SERVED_REWARDS, type ServedReward } from "../../serve/sco
 import { RewardService } from "../../serve/server.js";
 import { requiredInt } from "../int-flag.js";
 import { applyYamlFlags } from "../yaml-flags.js";
-import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
+import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "../shared-options.js";
 
 interface ServeCliOptions extends JudgeFlags {
   config?: string;
@@ -83,7 +83,6 @@ export function registerServeReward(program: Command): void {
       metrics.judgementsFailed(count);
       log(`${count} judgement${count === 1 ? "" : "s"} failed after their retries: ${reasons.join("; ")}`);
     } });
-    const version = (createRequire(import.meta.url)("../../../package.json") as { version: string }).version;
     const describe = {
       returns,
       wDp,
@@ -92,7 +91,7 @@ export function registerServeReward(program: Command): void {
       auth: token === null ? "none" : "bearer",
       judge: { ...ready.describe, concurrency, endpointConcurrency: perJudge, timeoutMs: cfg.timeoutMs, maxAttempts: cfg.maxAttempts, cache: cfg.cacheFile },
       ...(templates ? { prompts: { dp: templates.dp, pf: templates.pf } } : {}),
-      versions: { portraitrl: version, node: process.version },
+      versions: versions(),
     };
     const service = new RewardService({ host: o.host, port, maxBodyBytes, token, editR1Modes: modes, describe }, scorer, metrics, log);
     let url: string;

@@ -29,12 +29,12 @@ import { writeFileAtomic } from "../../runtime/atomic.js";
 import { UserError } from "../../runtime/errors.js";
 import { removeLeftovers } from "../../runtime/run-folder-create.js";
 import { holdRunLock } from "../../runtime/run-lock.js";
-import { versions } from "../../runtime/run-folder.js";
+import { versions } from "../../runtime/versions.js";
 import { algorithmNames } from "../../rl/algorithms.js";
 import { readConfigFile, resolveTrainConfig, TRAIN_PRESETS } from "../../rl/trainer/index.js";
-import { ENGINE_FLAG, readCellFlags, runCellsInterruptibly, sha256File, sha256Text, type CellCommandFlags } from "../cell-commands.js";
+import { addCellEngineOption, readCellFlags, runCellsInterruptibly, sha256File, sha256Text, type CellCommandFlags } from "../cell-commands.js";
 import { optionalInt, requiredInt } from "../int-flag.js";
-import { addJudgeOptions } from "./judge.js";
+import { addJudgeOptions } from "../shared-options.js";
 
 interface SweepCliOptions extends CellCommandFlags {
   grid: string;
@@ -73,10 +73,9 @@ export function registerSweep(program: Command): void {
     .option("--configs <dir>", "folder of per-algorithm base configs: the trial's knobs go on top of <algo>.yaml when it exists")
     .option("--samples <n>", "evaluate the first N validation records (default: all)")
     .option("--criterion <name>", `how a trial is chosen, on the validation split: ${CRITERIA.join(", ")}`, "judge-mean")
-    .option(...ENGINE_FLAG)
     .option("--jobs <n>", "trials run at once (each child process uses up to two threads)", "1")
     .option("--no-progress", "no progress bars in the training runs");
-  addJudgeOptions(cmd).action(async (o: SweepCliOptions, self: Command) => {
+  addJudgeOptions(addCellEngineOption(cmd)).action(async (o: SweepCliOptions, self: Command) => {
     const t0 = performance.now();
     // ---- validate everything before writing anything
     const criterion = criterionOf(o.criterion);

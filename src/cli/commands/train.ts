@@ -8,16 +8,16 @@
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadDataset } from "../../data/index.js";
-import { chooseBaseWeights, FORWARD_ENGINES, forwardEngineFlag, loadCheckpoint, requireOrt, tokenDim, tokensPerImage } from "../../model/index.js";
+import { chooseBaseWeights, DEFAULT_FORWARD_ENGINE, loadCheckpoint, requireEngine, tokenDim, tokensPerImage } from "../../model/index.js";
 import { UserError } from "../../runtime/errors.js";
 import { checkFitsInMemory } from "../../runtime/memory-bound.js";
 import { holdRunLock } from "../../runtime/run-lock.js";
-import { AGGREGATION_RECIPES, parseRewardVariant } from "../../reward/index.js";
+import { AGGREGATION_RECIPES, parseRewardVariant, REWARD_VARIANTS } from "../../reward/index.js";
 import { buildReward, checkRewardSources } from "../../eval/reward-factory.js";
 import { openValidationScorer } from "../../eval/validation.js";
 import { algorithmNames } from "../../rl/algorithms.js";
 import { DEFAULT_VAL_SAMPLES, TRAIN_PRESETS, defaultTrainPreset, inspectTrainRun, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
-import { addJudgeOptions, judgeConfigFrom, type JudgeFlags } from "./judge.js";
+import { addEngineOption, addJudgeOptions, engineFlag, judgeConfigFrom, type JudgeFlags } from "../shared-options.js";
 import { optionalInt } from "../int-flag.js";
 import { resolveInitCheckpoint } from "../init-checkpoint.js";
 import { interruptible } from "../interrupt.js";
@@ -60,13 +60,13 @@ export function registerTrain(program: Command): void {
     .option("--seed <s>", "seed of the LoRA init, group order, noise and timesteps")
     .option("--group-size <g>", "G: images per group (at least 2)")
     .option("--groups-per-epoch <n>", "groups sampled per epoch")
-    .option("--reward <variant>", "reward: ours | dual-pd | clip-t | clip-i | dino-i | directional")
+    .option("--reward <variant>", `reward: ${REWARD_VARIANTS.join(" | ")}`)
     .option("--reward-recipe <recipe>", "how DP and PF are combined, the same for every algorithm: standardized (Eq. 12–13, the default) or raw-sum (the ablation arm)")
-    .option("--engine <name>", `forward engine of the rollouts and the update's no-gradient forwards: ${FORWARD_ENGINES.join(" or ")} (onnx: onnxruntime-node, the optional dependency; default: the config's sampling.engine, else jax)`)
     .option("--val-every <n>", "the validation curve: every N epochs (and the last) score the eval EMA of the LoRA on val records with eval's judge and pixel distances, into metrics.jsonl `val`; checkpoints at those epochs")
     .option("--val-samples <k>", `val records per validation point (the first K; default ${DEFAULT_VAL_SAMPLES})`)
     .option("--init-weights <which>", "which weights of --init: ema (when the checkpoint has an EMA) or base", "ema")
     .option("--no-progress", "no progress bar (it is only drawn on a TTY anyway)");
+  addEngineOption(cmd, "the rollouts and the update's no-gradient forwards (absent: the config's sampling.engine, else the default)");
   addJudgeOptions(cmd).action(async (o: TrainCliOptions) => {
     // ---- validate everything before writing anything
     const file = o.config ? readConfigFile(o.config) : null;
@@ -74,7 +74,7 @@ export function registerTrain(program: Command): void {
     if (o.rewardRecipe !== undefined && !(AGGREGATION_RECIPES as readonly string[]).includes(o.rewardRecipe)) {
       throw new UserError(`--reward-recipe ${JSON.stringify(o.rewardRecipe)}: expected ${AGGREGATION_RECIPES.join(" or ")}`, 2);
     }
-    if (o.engine !== undefined) forwardEngineFlag("--engine", o.engine);
+    const engine = o.engine !== undefined ? engineFlag(o.engine) : undefined;
     const epochs = optionalInt("--epochs", o.epochs, 1);
     const seed = optionalInt("--seed", o.seed, 0);
     const groupSize = optionalInt("--group-size", o.groupSize, 0);
@@ -89,11 +89,11 @@ export function registerTrain(program: Command): void {
       ...(groupsPerEpoch !== undefined ? { groupsPerEpoch } : {}),
       ...(o.reward !== undefined ? { reward: o.reward } : {}),
       ...(o.rewardRecipe !== undefined ? { rewardRecipe: o.rewardRecipe } : {}),
-      ...(o.engine !== undefined ? { engine: o.engine } : {}),
+      ...(engine !== undefined ? { engine } : {}),
       ...(valEvery !== undefined ? { valEvery } : {}),
       ...(valSamples !== undefined ? { valSamples } : {}),
     });
-    if (config.sampling.engine === "onnx") await requireOrt("sampling.engine onnx");
+    await requireEngine(config.sampling.engine ?? DEFAULT_FORWARD_ENGINE, `sampling.engine ${config.sampling.engine}`);
     const initWeights = baseWeightChoice("--init-weights", o.initWeights);
     const out = resolve(o.out);
     const judgeCfg = judgeConfigFrom(o, runPaths.judgeCache(out));

@@ -4,7 +4,8 @@
  * Inference only. Weights are inputs: `setWeights` hands the flat vectors over (no copy: ORT reads
  * the Float32Array in place, so the caller must not change it while calls run), and every later
  * `velocity` uses them. Threads are set explicitly (intra-op `threads`, inter-op 1, sequential), so a
- * run does not depend on how many cores the machine reports; idle threads sleep rather than spin.
+ * run does not depend on how many cores the machine reports; idle threads sleep rather than spin. The
+ * engine choice itself is model/forward.ts.
  */
 import { UserError } from "../../runtime/errors.js";
 import type { EditModel } from "../model.js";
@@ -24,18 +25,6 @@ interface Ort {
 
 export const ORT_PACKAGE = "onnxruntime-node";
 
-/** The forward engines a sampler can run on: the jitted jax-js velocity, or this ONNX export on onnxruntime-node. */
-export const FORWARD_ENGINES = ["jax", "onnx"] as const;
-export type ForwardEngine = (typeof FORWARD_ENGINES)[number];
-/** Intra-op threads of the ONNX engine: fixed, so results do not depend on the machine's core count. */
-export const ONNX_THREADS = 2;
-
-/** A forward-engine flag's value (`flag` names it in the message), or one line, exit 2. */
-export function forwardEngineFlag(flag: string, value: string): ForwardEngine {
-  if (!(FORWARD_ENGINES as readonly string[]).includes(value)) throw new UserError(`${flag} ${JSON.stringify(value)}: expected ${FORWARD_ENGINES.join(" or ")}`, 2);
-  return value as ForwardEngine;
-}
-
 /** onnxruntime-node, or a UserError naming how to install it. */
 export async function loadOrt(): Promise<Ort> {
   try {
@@ -45,19 +34,6 @@ export async function loadOrt(): Promise<Ort> {
     const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
     throw new UserError(`${ORT_PACKAGE} cannot be loaded (${why}); it is an optional dependency: ONNXRUNTIME_NODE_INSTALL=skip npm i ${ORT_PACKAGE}@1.30.0`);
   }
-}
-
-/** Nothing, when onnxruntime-node loads; else one line, exit 2, naming what asked for it (`what`). */
-export async function requireOrt(what: string): Promise<void> {
-  await loadOrt().catch((e: Error) => Promise.reject(new UserError(`${what}: ${e.message}`, 2)));
-}
-
-/** Whether onnxruntime-node loads here (for a caller that falls back to jax-js without it). */
-export async function ortAvailable(): Promise<boolean> {
-  return loadOrt().then(
-    () => true,
-    () => false,
-  );
 }
 
 /** One batch of velocity inputs (host arrays): xt, ref [B, N, P], t [B], text int32 [B, textMaxWords], guidance [B]. */

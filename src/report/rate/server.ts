@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import sharp from "sharp";
 import { z } from "zod";
 import { UserError } from "../../runtime/errors.js";
+import { issueText } from "../../runtime/zod-error.js";
 import { PAGE_CSS, PAGE_HTML, PAGE_JS } from "./page.js";
 import type { RateItem, RateSet } from "./set.js";
 import { raterOrder } from "./set.js";
@@ -106,8 +107,7 @@ async function parseJsonBody<T>(req: IncomingMessage, schema: z.ZodType<T>): Pro
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new HttpError(400, `${issue.path.join(".") || "body"}: ${issue.message}`);
+    throw new HttpError(400, issueText(parsed.error, "body"));
   }
   return parsed.data;
 }

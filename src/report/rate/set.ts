@@ -4,15 +4,15 @@
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
+import { versions } from "../../runtime/versions.js";
 import { join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../../runtime/atomic.js";
 import { UserError } from "../../runtime/errors.js";
+import { issueText } from "../../runtime/zod-error.js";
 import { Rng } from "../../runtime/rng.js";
 import type { SampleSource } from "./sources.js";
 
-const pkg = createRequire(import.meta.url)("../../../package.json") as { version: string };
 
 const itemSchema = z.strictObject({
   id: z.string().regex(/^[0-9a-f]{16}$/),
@@ -84,7 +84,7 @@ export function buildRateSet(sources: readonly SampleSource[], opts: RateSetOpti
     seed: opts.seed,
     limit: opts.limit,
     created_at: new Date().toISOString(),
-    versions: { portraitrl: pkg.version, node: process.version },
+    versions: versions(),
     sources: sources.map((s) => ({ dir: s.dir, method: s.method, samples_sha256: s.samples_sha256 })),
     items,
   };
@@ -102,8 +102,7 @@ export async function readRateSet(outDir: string): Promise<RateSet> {
   }
   const parsed = rateSetSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UserError(`${where}: ${issue.path.join(".") || "(root)"}: ${issue.message}`, 1);
+    throw new UserError(`${where}: ${issueText(parsed.error)}`, 1);
   }
   return parsed.data;
 }

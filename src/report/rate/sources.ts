@@ -9,6 +9,7 @@ import sharp from "sharp";
 import { z } from "zod";
 import { readEvalFolder } from "../../eval/folder.js";
 import { UserError } from "../../runtime/errors.js";
+import { issueText } from "../../runtime/zod-error.js";
 
 /** One sample of one method, with absolute image paths. */
 export interface SourceSample {
@@ -102,8 +103,7 @@ async function compareEvalDirs(dir: string): Promise<string[]> {
   }
   const parsed = compareJsonSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UserError(`${where}: ${issue.path.join(".") || "(root)"}: ${issue.message}`, 1);
+    throw new UserError(`${where}: ${issueText(parsed.error)}`, 1);
   }
   const out: string[] = [];
   for (const method of parsed.data.methods) {

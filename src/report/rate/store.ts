@@ -8,6 +8,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, fst
 import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../../runtime/errors.js";
+import { issueText } from "../../runtime/zod-error.js";
 
 /** Rater names become file names: letters, digits, `_ . -`, starting with a letter or digit. */
 const RATER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -89,8 +90,7 @@ export function replayRatings(text: string, rater: string, knownItems: ReadonlyS
     }
     const parsed = eventSchema.safeParse(json);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      problems.push({ line: lineNo, reason: `${issue.path.join(".") || "(root)"}: ${issue.message}` });
+      problems.push({ line: lineNo, reason: issueText(parsed.error) });
       continue;
     }
     const ev = parsed.data;

@@ -4,13 +4,12 @@
  * scores; agreement between raters. Intervals resample samples (items), keeping all of an item's ratings.
  */
 import { readdirSync } from "node:fs";
-import { createRequire } from "node:module";
+import { versions } from "../../runtime/versions.js";
 import { agreement, type Agreement } from "../../eval/agreement.js";
 import { bootstrapCi, meanEstimate, type BootstrapOptions, type Estimate } from "../../eval/bootstrap.js";
 import type { RateSet } from "./set.js";
 import { readRatings, type LogProblem, type Score } from "./store.js";
 
-const pkg = createRequire(import.meta.url)("../../../package.json") as { version: string };
 
 export interface RaterRatings {
   name: string;
@@ -144,7 +143,7 @@ export function summarize(set: RateSet, raters: readonly RaterRatings[], opts: {
     kind: "portraitrl-rate-summary",
     version: 1,
     created_at: new Date().toISOString(),
-    versions: { portraitrl: pkg.version, node: process.version },
+    versions: versions(),
     bootstrap: { resamples: opts.resamples, seed: opts.seed, level: 0.95, unit: "sample" },
     set: { seed: set.seed, items: set.items.length, methods },
     raters: raters.map((r) => ({

@@ -18,8 +18,9 @@ import { z } from "zod";
 import { UserError } from "../../runtime/errors.js";
 import { firstIssue } from "../../runtime/zod-error.js";
 import { LoraConfigSchema } from "../../model/lora.js";
-import { FORWARD_ENGINES } from "../../model/onnx/session.js";
+import { FORWARD_ENGINES } from "../../model/forward.js";
 import { AGGREGATION_RECIPES } from "../../reward/aggregate.js";
+import { REWARD_VARIANTS } from "../../reward/factory.js";
 import { algorithmNames, resolveAlgorithm } from "../algorithms.js";
 import type { ResolvedAlgorithm } from "../recipe.js";
 
@@ -57,8 +58,8 @@ export const SamplingSchema = z.strictObject({
   trainNoise: z.enum(["per-row", "per-group"]),
   /**
    * The forward engine of the rollouts and of the update's no-gradient forwards (v_old, v_ref): the
-   * jitted jax-js velocity (absent or "jax") or the model's ONNX export on onnxruntime-node ("onnx",
-   * src/model/onnx; weights handed over by reference). The gradient step stays on jax-js. The two agree
+   * jitted jax-js velocity (absent: the default) or the model's ONNX export on onnxruntime-node
+   * (model/forward.ts; weights handed over by reference). The gradient step stays on jax-js. The two agree
    * to float rounding, so a run is bit-identical run to run on either, but not across them.
    */
   engine: z.enum(FORWARD_ENGINES).optional(),
@@ -89,7 +90,7 @@ export const TrainConfigSchema = z.strictObject({
   /** Samples per rollout call. */
   rolloutBatch: posInt,
   reward: z.strictObject({
-    variant: z.enum(["ours", "dual-pd", "clip-t", "clip-i", "dino-i", "directional"]),
+    variant: z.enum(REWARD_VARIANTS),
     /** w_dp of Eq. 13 (w_pf = 1 − w_dp). */
     wDp: z.number().min(0).max(1),
     /**

@@ -93,7 +93,6 @@ export function epochMetrics(a: {
   signal: EpochSignal;
   steps: readonly StepStats[];
   seconds: { rollout: number; judge: number; update: number };
-  wDp: number;
   rewardRecipe: AggregationRecipe;
   bannedGroups: number;
   nanSteps: number;

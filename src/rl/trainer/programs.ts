@@ -1,11 +1,11 @@
 /**
  * The compiled programs of the trainer (jaxjs-performance.md §2.2, §5): everything works on FLAT
  * vectors (base weights, LoRA θ, Adam m and v) and each jit returns few arrays.
- * - `velocity`: v(base, lora, x_t, t[B], ref, text) for rollouts and the no-gradient forwards (v_old, v_ref).
  * - `accumulate`: one forward + backward of the algorithm's loss on a micro-batch, adding ∂loss/∂θ to an
  *   accumulator; returns [stats, acc]. Gradients are only ever taken inside this jit (eager grad leaks in
  *   jax-js 0.1.25).
  * - `adamw`: the optimizer step on the accumulated gradient.
+ * The velocity of the rollouts and the no-gradient forwards (v_old, v_ref) is the run's forward (model/forward.ts).
  * Every program consumes its arguments (pass `x.ref` to keep one).
  */
 import { jax, lax, np, type JaxArray } from "../../runtime/jax.js";
@@ -76,7 +76,6 @@ export interface SdeBatch extends Rows {
 export type MicroBatch = SamplesBatch | LabelledBatch | PairsBatch | SdeBatch;
 
 export interface Programs {
-  velocity(base: JaxArray, lora: JaxArray, xt: JaxArray, t: JaxArray, ref: JaxArray, text: JaxArray): JaxArray;
   /** Adds the micro-batch gradient to `acc`; returns [stats, acc']. Consumes everything. */
   accumulate(lora: JaxArray, acc: JaxArray, base: JaxArray, batch: MicroBatch): [JaxArray, JaxArray];
   /** The layout of the stats vector (known after the first accumulate call). */
@@ -109,7 +108,6 @@ function layoutOf(aux: Record<string, JaxArray>): StatsLayout {
  */
 export function buildPrograms(model: EditModel, loss: BoundLoss, hp: AdamWHyper, sde: SdeSpec | null, referenceIsOld: boolean): Programs {
   let statsLayout: StatsLayout | null = null;
-  const velocity = jax.jit((base: JaxArray, lora: JaxArray, xt: JaxArray, t: JaxArray, ref: JaxArray, text: JaxArray) => model.velocity(base, lora, xt, t, ref, text));
 
   /** The loss of one micro-batch (of the loss's input type) as a function of θ, with its stats as aux. */
   const objective = (base: JaxArray, batch: MicroBatch) => (lora: JaxArray): [JaxArray, JaxArray] => {
@@ -171,7 +169,6 @@ export function buildPrograms(model: EditModel, loss: BoundLoss, hp: AdamWHyper,
   const adamwJit = jax.jit((params: JaxArray, grad: JaxArray, m: JaxArray, v: JaxArray, scalars: JaxArray) => adamwUpdate(params, grad, m, v, scalars, hp));
 
   return {
-    velocity: (base, lora, xt, t, ref, text) => velocity(base, lora, xt, t, ref, text) as JaxArray,
     accumulate(lora, acc, base, batch) {
       const [stats, next] = accumulateJit(lora, acc, base, batch) as unknown as [JaxArray, JaxArray];
       return [stats, next];
@@ -182,7 +179,6 @@ export function buildPrograms(model: EditModel, loss: BoundLoss, hp: AdamWHyper,
     },
     adamw: (params, grad, m, v, scalars) => adamwJit(params, grad, m, v, scalars) as unknown as [JaxArray, JaxArray, JaxArray, JaxArray],
     dispose() {
-      velocity.dispose();
       accumulateJit.dispose();
       adamwJit.dispose();
     },

@@ -5,15 +5,15 @@
  */
 import type { Rng } from "../../runtime/rng.js";
 import type { OdeSolver } from "../../flow/index.js";
-import { tokensToImages, type ModelConfig } from "../../model/index.js";
+import { tokensToImages, type Forward, type ModelConfig } from "../../model/index.js";
 import { rgbImage, type RewardItem, type RewardModel, type RewardScores } from "../../reward/index.js";
 import type { Rollout } from "../recipe.js";
 import type { Dims, Prepared, Sample } from "./epoch-data.js";
-import { rolloutOde, rolloutSde, type Policy } from "./rollout.js";
+import { rolloutOde, rolloutSde } from "./rollout.js";
 
 export interface RolloutEpochInput {
-  /** The sampling policy on its engine (its arrays are not consumed). */
-  policy: Policy;
+  /** The run's forward with the sampling policy's weights set. */
+  forward: Forward;
   rollout: Rollout;
   /** The sampler's time grid (steps + 1 times). */
   grid: readonly number[];
@@ -56,7 +56,7 @@ export async function rolloutEpoch(o: RolloutEpochInput): Promise<RolloutEpoch> 
       text.set(prepared[groupOf(i)]!.text, k * W);
     });
     const batch = { B: RB, ref, text, x1: rng.normalArray(RB * NP) };
-    const d = { ...o.policy, tokenShape: [N, P] as [number, number], textWords: W };
+    const d = { forward: o.forward, tokenShape: [N, P] as [number, number] };
     const res = rollout.kind === "sde"
       ? await rolloutSde(d, batch, o.grid, { kind: rollout.sampler, noiseLevel: rollout.noiseLevel, ...(window ? { window } : {}), key: rng.jaxKey() })
       : await rolloutOde(d, batch, o.grid, o.solver);

@@ -1,15 +1,13 @@
 /**
  * Rollouts of one batch of samples (DESIGN §2): deterministic ODE sampling from the old policy for the
  * forward-process algorithms (only the clean x0 is kept), or Flow-SDE / CPS sampling with per-step
- * transitions and log-probs for the recipes that train on SDE steps. The model runs through the trainer's one jitted velocity
- * program, or, where the config asks for it (`sampling.engine: onnx`), through the model's ONNX export on
- * onnxruntime-node with the sampling policy's weights already handed over; the sampler is the same either
- * way. The batch size is fixed (the caller pads), so nothing recompiles. Results come back to the host.
+ * transitions and log-probs for the recipes that train on SDE steps. The model runs on the run's forward
+ * engine (model/forward.ts) with the sampling policy's weights already set; the sampler is the same
+ * either way. The batch size is fixed (the caller pads), so nothing recompiles. Results come back to the host.
  */
 import { np, type JaxArray } from "../../runtime/jax.js";
-import { sampleOde, sampleSde, type OdeSolver, type SdeKind, type VelocityFn } from "../../flow/index.js";
-import { onnxVelocityFn, type OnnxVelocity } from "../../model/index.js";
-import type { Programs } from "./programs.js";
+import { sampleOde, sampleSde, type OdeSolver, type SdeKind } from "../../flow/index.js";
+import type { Forward } from "../../model/index.js";
 
 export interface RolloutBatch {
   B: number;
@@ -37,29 +35,14 @@ export interface RolloutResult {
   steps: StepRecord[][] | null;
 }
 
-/** The sampling policy on one engine: the jitted program with the base and LoRA vectors, or the ONNX session holding them. */
-export type Policy = { engine: "jax"; programs: Programs; base: JaxArray; lora: JaxArray } | { engine: "onnx"; onnx: OnnxVelocity };
-
-type Device = Policy & { tokenShape: [number, number]; textWords: number };
-
-/** The batch's velocity with its conditioning closed over; `done` frees the conditioning arrays. */
-function conditioning(d: Device, b: RolloutBatch): { velocity: VelocityFn; done(): void } {
-  if (d.engine === "onnx") return { velocity: onnxVelocityFn(d.onnx, b.ref, b.text, [b.B, ...d.tokenShape]), done: () => {} };
-  const ref = np.array(b.ref, { shape: [b.B, ...d.tokenShape] });
-  const text = np.array(b.text, { shape: [b.B, d.textWords], dtype: np.int32 });
-  const velocity = (x: JaxArray, t: number): JaxArray =>
-    d.programs.velocity(d.base.ref, d.lora.ref, x, np.full([b.B], t, { dtype: np.float32 }), ref.ref, text.ref);
-  return {
-    velocity,
-    done: () => {
-      ref.dispose();
-      text.dispose();
-    },
-  };
+/** The sampling policy: the forward with its weights set, and the token shape [N, P] of one image. */
+export interface Policy {
+  forward: Forward;
+  tokenShape: [number, number];
 }
 
-export async function rolloutOde(d: Device, b: RolloutBatch, grid: readonly number[], solver: OdeSolver): Promise<RolloutResult> {
-  const c = conditioning(d, b);
+export async function rolloutOde(d: Policy, b: RolloutBatch, grid: readonly number[], solver: OdeSolver): Promise<RolloutResult> {
+  const c = d.forward.bind(b);
   const x0 = await sampleOde(c.velocity, np.array(b.x1, { shape: [b.B, ...d.tokenShape] }), grid, solver);
   c.done();
   const data = await x0.data();
@@ -73,8 +56,8 @@ export interface SdeRolloutOptions {
   key: JaxArray;
 }
 
-export async function rolloutSde(d: Device, b: RolloutBatch, grid: readonly number[], o: SdeRolloutOptions): Promise<RolloutResult> {
-  const c = conditioning(d, b);
+export async function rolloutSde(d: Policy, b: RolloutBatch, grid: readonly number[], o: SdeRolloutOptions): Promise<RolloutResult> {
+  const c = d.forward.bind(b);
   const r = await sampleSde(c.velocity, np.array(b.x1, { shape: [b.B, ...d.tokenShape] }), grid, o.key, { kind: o.kind, noiseLevel: o.noiseLevel, ...(o.window ? { window: o.window } : {}) });
   c.done();
   const x0 = Float32Array.from(await r.x0.data());

@@ -5,8 +5,8 @@
  *   groups:   a seeded permutation of the train records (those the recipe's group filter excludes
  *             skipped), `groupsPerEpoch` of them, G samples per group, keyed by sample id;
  *   rollout:  G images per group (rollout-epoch.ts), judged batch by batch while the next is sampled,
- *             on the config's forward engine (jax-js, or onnxruntime-node given the policy's LoRA, which
- *             then also runs the update's no-gradient forwards);
+ *             on the config's forward engine (model/forward.ts, given the policy's LoRA; it also runs
+ *             the update's no-gradient forwards);
  *   judge:    wait for what is left of the judging;
  *   signal:   rewards → combined rewards → the recipe's per-sample signal, masked (signal.ts);
  *   update:   the epoch's optimizer steps (update.ts, micro-batches in batch.ts);
@@ -22,7 +22,7 @@ import type { AdamWHyper } from "../../runtime/adamw.js";
 import { fromFloat32 } from "../../runtime/refs.js";
 import { UserError } from "../../runtime/errors.js";
 import { timeGrid, type ShiftSpec } from "../../flow/index.js";
-import { buildModel, createOnnxVelocity, ONNX_THREADS, type ModelConfig, type OnnxVelocity } from "../../model/index.js";
+import { buildModel, DEFAULT_FORWARD_ENGINE, openForward, type ModelConfig } from "../../model/index.js";
 import type { RewardModel, RewardScores } from "../../reward/index.js";
 import type { DatasetRecord } from "../../data/index.js";
 import type { ResolvedAlgorithm } from "../recipe.js";
@@ -31,10 +31,10 @@ import type { TrainConfig } from "./config.js";
 import { prepareRecords, type Dims } from "./epoch-data.js";
 import { buildPrograms } from "./programs.js";
 import { rolloutEpoch } from "./rollout-epoch.js";
-import type { Policy } from "./rollout.js";
 import { epochSignal } from "./signal.js";
 import { updateEpoch, type DeviceState } from "./update.js";
-import { appendMetrics, commitCheckpoint, openRunFolder, truncateMetrics, versions, type RunFolderStatus } from "../../runtime/run-folder.js";
+import { appendMetrics, commitCheckpoint, openRunFolder, truncateMetrics, type RunFolderStatus } from "../../runtime/run-folder.js";
+import { versions } from "../../runtime/versions.js";
 import { paths, RUN_KIND, type RunConfigFile } from "./run-folder.js";
 import { loadRunState, saveRunState, type RunState } from "./run-state.js";
 import { epochMetrics, type EpochMetrics, type ValidationPoint } from "./metrics.js";
@@ -109,8 +109,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const prepared = await prepareRecords(o.records, mc, o.reward.needsTarget);
   if (prepared.length === 0) throw new UserError(`${o.dataDir}: the train split has no records`, 1);
 
-  // ---- the rollouts' engine, when it is not jax-js: loaded before anything is written (a missing one is one line)
-  const onnx: OnnxVelocity | null = config.sampling.engine === "onnx" ? await createOnnxVelocity(model, ONNX_THREADS) : null;
+  // ---- the forward of the rollouts and no-gradient forwards: loaded before anything is written (a missing engine is one line)
+  const forward = await openForward(config.sampling.engine ?? DEFAULT_FORWARD_ENGINE, model);
 
   // ---- state: fresh or resumed
   let state: RunState;
@@ -152,6 +152,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const sde = rollout.kind === "sde" ? { kind: rollout.sampler, noiseLevel: rollout.noiseLevel } : null;
   const programs = buildPrograms(model, algorithm.loss, hp, sde, algorithm.needs.referenceIsOld);
   const dev: DeviceState = { base: fromFloat32(o.init.base), theta: fromFloat32(state.theta), m: fromFloat32(state.m), v: fromFloat32(state.v) };
+  forward.setBase(o.init.base);
 
   const bar = o.progress && process.stderr.isTTY ? new SingleBar({ format: "epoch {value}/{total} |{bar}| {phase} {info}", stream: process.stderr, hideCursor: true }) : null;
   bar?.start(config.epochs, state.epoch, { phase: "start", info: "" });
@@ -176,7 +177,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     bar?.stop();
     programs.dispose();
     for (const a of Object.values(dev)) a.dispose();
-    await onnx?.release();
+    await forward.release();
     return { status, epochs: state.epoch, step: state.step, checkpoint: lastCheckpoint };
   };
 
@@ -203,13 +204,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     bar?.update(epoch, { phase: "rollout", info: "" });
     const tr = now();
     const samplerLora = rollout.kind === "sde" ? state.theta : state.old.vector; // SDE rollouts sample from θ = θ_old
-    onnx?.setWeights(o.init.base, samplerLora); // read in place; neither vector changes before the update
-    const policy: Policy = onnx ? { engine: "onnx", onnx } : { engine: "jax", programs, base: dev.base, lora: rollout.kind === "sde" ? dev.theta : fromFloat32(samplerLora) };
+    forward.setLora(samplerLora); // neither vector changes before the update
     const rolled = await rolloutEpoch({
-      policy, rollout, grid, solver: config.sampling.solver, batchSize: config.rolloutBatch,
+      forward, rollout, grid, solver: config.sampling.solver, batchSize: config.rolloutBatch,
       mc, dims, prepared, groupOf, count: n, reward: o.reward, rng, ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
     });
-    if (policy.engine === "jax" && policy.lora !== dev.theta) policy.lora.dispose();
     const { samples } = rolled;
     seconds.rollout = now() - tr;
     if (rolled.abandoned) {
@@ -232,7 +231,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     // ---- update
     bar?.update(epoch, { phase: "update", info: "" });
     const tu = now();
-    const steps = await updateEpoch({ config, algorithm, hp, programs, dev, state, rng, dims, samples, signal, prepared, gridTimes, onnx: onnx ? { session: onnx, base: o.init.base } : null });
+    const steps = await updateEpoch({ config, algorithm, hp, programs, dev, state, rng, dims, samples, signal, prepared, gridTimes, forward });
     seconds.update = now() - tu;
     state.old.update(state.theta, state.step); // θ_old ← d·θ_old + (1 − d)·θ, once per epoch
     state.epoch = epoch + 1;
@@ -240,7 +239,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
     // ---- validation point, metrics, groups dump, checkpoint
     const val = validate && validationDue(state.epoch) ? await validate(state.ema.vector, state.epoch) : null;
-    const metrics = epochMetrics({ epoch, step: state.step, timeS: now() - t0, dp, pf, groupKeys, signal, steps, seconds, wDp: config.reward.wDp, rewardRecipe: config.reward.recipe, bannedGroups: state.ban?.excludedCount ?? 0, nanSteps: state.nanSteps });
+    const metrics = epochMetrics({ epoch, step: state.step, timeS: now() - t0, dp, pf, groupKeys, signal, steps, seconds, rewardRecipe: config.reward.recipe, bannedGroups: state.ban?.excludedCount ?? 0, nanSteps: state.nanSteps });
     if (val) metrics.val = val;
     await appendMetrics(o.out, metrics);
     if (config.groupsEvery > 0 && (epoch + 1) % config.groupsEvery === 0) {

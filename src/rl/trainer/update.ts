@@ -2,7 +2,7 @@
  * The update of one epoch (DESIGN §2): the units (valid samples, or preference pairs) are split into
  * `stepsPerEpoch` optimizer steps; a step's rows (unit × training timestep, or the recorded SDE steps
  * the recipe trains) run in fixed-size micro-batches (batch.ts), each accumulating its gradient in one
- * jit, and end in one AdamW jit (the no-gradient forwards of v_old and v_ref run on the rollouts' engine).
+ * jit, and end in one AdamW jit (the no-gradient forwards of v_old and v_ref run on the rollouts' forward).
  * A NaN loss or gradient skips the step (counted). After each step the
  * eval EMA moves and the recipe's `afterStep` may make θ the new reference.
  */
@@ -11,8 +11,8 @@ import type { Rng } from "../../runtime/rng.js";
 import { adamwStepScalars, type AdamWHyper } from "../../runtime/adamw.js";
 import { fromFloat32 } from "../../runtime/refs.js";
 import type { ResolvedAlgorithm } from "../recipe.js";
-import type { OnnxVelocity } from "../../model/index.js";
-import { buildMicroBatch, type BatchSources, type FrozenLora, type Row } from "./batch.js";
+import type { Forward } from "../../model/index.js";
+import { buildMicroBatch, type BatchSources, type Row } from "./batch.js";
 import type { TrainConfig } from "./config.js";
 import type { Dims, Prepared, Sample } from "./epoch-data.js";
 import type { StepStats } from "./metrics.js";
@@ -43,8 +43,8 @@ export interface UpdateInput {
   prepared: readonly Prepared[];
   /** The sampler's timesteps (the grid without its final time). */
   gridTimes: readonly number[];
-  /** With `sampling.engine: onnx`: the session and the host base vector the no-gradient forwards use. */
-  onnx: { session: OnnxVelocity; base: Float32Array } | null;
+  /** The run's forward (its base set) for the no-gradient forwards. */
+  forward: Forward;
 }
 
 /** The epoch's optimizer steps; returns their statistics. */
@@ -56,10 +56,8 @@ export async function updateEpoch(c: UpdateInput): Promise<StepStats[]> {
   const noiseMode = inputs === "samples" || inputs === "labelled" ? config.sampling.trainNoise : "per-row";
   const plan = planRowNoise(units, (u) => samples[u]!.group, c.gridTimes, fraction, noiseMode, c.rng, c.dims.NP);
   const rollout = algorithm.rollout;
-  const frozen = (lora: Float32Array): FrozenLora => (c.onnx ? { engine: "onnx", onnx: c.onnx.session, base: c.onnx.base, lora } : { engine: "jax", lora: fromFloat32(lora) });
   const sources: BatchSources = {
-    programs,
-    base: dev.base,
+    forward: c.forward,
     dims: c.dims,
     inputs,
     samples,
@@ -68,8 +66,8 @@ export async function updateEpoch(c: UpdateInput): Promise<StepStats[]> {
     plan,
     noiseMode,
     rng: c.rng,
-    old: algorithm.needs.old ? frozen(state.old.vector) : null,
-    refLora: algorithm.needs.ref ? frozen(state.refLora ?? new Float32Array(state.theta.length)) : null,
+    old: algorithm.needs.old ? state.old.vector : null,
+    refLora: algorithm.needs.ref ? (state.refLora ?? new Float32Array(state.theta.length)) : null,
   };
   const stepCount = config.stepsPerEpoch;
   const MB = config.microBatch;
@@ -107,7 +105,6 @@ export async function updateEpoch(c: UpdateInput): Promise<StepStats[]> {
     for (const a of statsArrays) stats.push(Float32Array.from(await a.data()));
     out.push(await optimizerStep(c, acc, stepStats(programs, stats, realRows, rows.length, MB)));
   }
-  for (const f of [sources.old, sources.refLora]) if (f?.engine === "jax") f.lora.dispose();
   return out;
 }
 
