@@ -46,7 +46,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`report in headless Chromium (${CHROMIUM}
         const state = (await page.evaluate(`({
           images: document.images.length,
           broken: [...document.images].filter((i) => !i.complete || i.naturalWidth === 0).length,
-          svgs: document.querySelectorAll("svg polyline").length,
+          svgs: document.querySelectorAll("svg.chart g.mark-line path").length,
           sections: [...document.querySelectorAll("section")].map((s) => s.id),
           tableRows: document.querySelectorAll("table.results tbody tr").length,
         })`)) as { images: number; broken: number; svgs: number; sections: string[]; tableRows: number };
