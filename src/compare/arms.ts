@@ -11,7 +11,7 @@ import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import YAML from "yaml";
 import { UserError } from "../runtime/errors.js";
-import { mergeConfig } from "../sft/config.js";
+import { mergeConfig } from "../runtime/config-file.js";
 
 export interface Arm {
   name: string;

@@ -3,9 +3,8 @@
  * logit-normal t, EMA 0.998, `small` model at batch 32), then a YAML/JSON override file, then
  * command-line flags, validated with zod. A wrong field is one line naming it, exit 2.
  */
-import { readFileSync } from "node:fs";
-import YAML from "yaml";
 import { z } from "zod";
+import { mergeConfig, readConfigFile, type ConfigMapping } from "../runtime/config-file.js";
 import { UserError } from "../runtime/errors.js";
 import { firstIssue } from "../runtime/zod-error.js";
 import { isPresetName, parseModelConfig, PRESET_NAMES, presetConfig, vocabularyFromTexts, type ModelConfig } from "../model/index.js";
@@ -93,39 +92,12 @@ export function parseSftConfig(raw: unknown, source: string): SftConfig {
   throw new UserError(`${source}: field ${field}: ${what}`, 2);
 }
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
-}
-
-/** Deep merge of plain objects (`over` wins; arrays and scalars replace). */
-export function mergeConfig(base: unknown, over: unknown): unknown {
-  if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = mergeConfig(base[k], v);
-  return out;
-}
-
-/** Read a YAML/JSON override file (one line on failure, exit 2). */
-export function readConfigFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new UserError(`${file}: cannot read config (${(e as Error).message.split("\n")[0]})`, 2);
-  }
-  try {
-    return YAML.parse(text) ?? {};
-  } catch (e) {
-    throw new UserError(`${file}: not valid YAML/JSON (${(e as Error).message.split("\n")[0]})`, 2);
-  }
-}
-
 /**
  * Defaults ← file ← flags. `flags` holds only what the command line set (already typed). The file
  * is validated on its own first, so an error names the file; the merged result is validated again.
  */
 export function resolveSftConfig(file: string | undefined, flags: Record<string, unknown>): SftConfig {
-  let merged: unknown = DEFAULT_SFT_CONFIG;
+  let merged: ConfigMapping = DEFAULT_SFT_CONFIG;
   if (file !== undefined) {
     merged = mergeConfig(merged, readConfigFile(file));
     sftModelConfig(parseSftConfig(merged, file), file);

@@ -5,7 +5,6 @@ export {
   TRAINABLE_PRESETS,
   parseSftConfig,
   resolveSftConfig,
-  mergeConfig,
   learningRate,
   sftModelConfig,
   type SftConfig,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { readConfigFile, resolveTrainConfig } from "../../src/rl/trainer/index.js";
+import { readConfigFile } from "../../src/runtime/config-file.js";
+import { resolveTrainConfig } from "../../src/rl/trainer/index.js";
 
 describe("the shipped ablation-arm overrides (configs/arms)", () => {
   it("sigma-half fixes NaSPO's σ at ½ and changes nothing else", () => {

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadDataset } from "../../data/index.js";
 import { chooseBaseWeights, DEFAULT_FORWARD_ENGINE, loadCheckpoint, requireEngine, tokenDim, tokensPerImage } from "../../model/index.js";
+import { readConfigFile } from "../../runtime/config-file.js";
 import { UserError } from "../../runtime/errors.js";
 import { checkFitsInMemory } from "../../runtime/memory-bound.js";
 import { holdRunLock } from "../../runtime/run-lock.js";
@@ -16,7 +17,7 @@ import { AGGREGATION_RECIPES, parseRewardVariant, REWARD_VARIANTS } from "../../
 import { buildReward, checkRewardSources } from "../../eval/reward-factory.js";
 import { openValidationScorer } from "../../eval/validation.js";
 import { algorithmNames } from "../../rl/algorithms.js";
-import { DEFAULT_VAL_SAMPLES, TRAIN_PRESETS, defaultTrainPreset, inspectTrainRun, readConfigFile, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
+import { DEFAULT_VAL_SAMPLES, TRAIN_PRESETS, defaultTrainPreset, inspectTrainRun, resolveTrainConfig, runPaths, train } from "../../rl/trainer/index.js";
 import { addEngineOption, addJudgeOptions, engineFlag, judgeConfigFrom, type JudgeFlags } from "../shared-options.js";
 import { optionalInt } from "../int-flag.js";
 import { resolveInitCheckpoint } from "../init-checkpoint.js";

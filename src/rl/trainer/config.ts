@@ -12,9 +12,8 @@
  *   thousand prompts) and lr 5e-4.
  * - tiny: the `tiny` model, for tests.
  */
-import { readFileSync } from "node:fs";
-import YAML from "yaml";
 import { z } from "zod";
+import { isConfigMapping, mergeConfig, type ConfigMapping } from "../../runtime/config-file.js";
 import { UserError } from "../../runtime/errors.js";
 import { firstIssue } from "../../runtime/zod-error.js";
 import { LoraConfigSchema } from "../../model/lora.js";
@@ -221,29 +220,6 @@ export interface TrainOverrides {
   valSamples?: number;
 }
 
-type Plain = Record<string, unknown>;
-const isPlain = (x: unknown): x is Plain => typeof x === "object" && x !== null && !Array.isArray(x);
-
-/** Deep merge of plain objects (arrays and scalars replace). */
-function merge(a: Plain, b: Plain): Plain {
-  const out: Plain = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = isPlain(v) && isPlain(out[k]) ? merge(out[k] as Plain, v) : v;
-  return out;
-}
-
-/** Read a YAML/JSON config file to a plain object; one-line UserError when unreadable. */
-export function readConfigFile(file: string): Plain {
-  let raw: unknown;
-  try {
-    raw = YAML.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new UserError(`${file}: cannot read config (${(e as Error).message.split("\n")[0]})`, 2);
-  }
-  if (raw === null || raw === undefined) return {};
-  if (!isPlain(raw)) throw new UserError(`${file}: the config must be a mapping of fields`, 2);
-  return raw;
-}
-
 export interface ResolvedTrainConfig {
   config: TrainConfig;
   algorithm: ResolvedAlgorithm;
@@ -253,13 +229,13 @@ export interface ResolvedTrainConfig {
  * Preset ← file ← flags, validated. `file` is the already-read YAML mapping (with `fileName` for messages).
  * The algorithm's own settings sit under `algo:` and are completed with its defaults.
  */
-export function resolveTrainConfig(algorithm: string, preset: string, file: Plain | null, fileName: string, flags: TrainOverrides): ResolvedTrainConfig {
+export function resolveTrainConfig(algorithm: string, preset: string, file: ConfigMapping | null, fileName: string, flags: TrainOverrides): ResolvedTrainConfig {
   if (!isTrainPreset(preset)) throw new UserError(`--preset: unknown preset "${preset}"; valid: ${TRAIN_PRESETS.join(", ")}`, 2);
   if (!algorithmNames().includes(algorithm)) throw new UserError(`--algo: unknown algorithm "${algorithm}"; valid: ${algorithmNames().join(", ")}`, 2);
   const fromFile = file ?? {};
   for (const key of ["preset", "algorithm"]) if (key in fromFile) throw new UserError(`${fileName}: field ${key}: set it on the command line (--${key === "algorithm" ? "algo" : key})`, 2);
-  let merged: Plain = merge({ ...structuredClone(PRESETS[preset]), algorithm, algo: {} }, fromFile);
-  const flagPart: Plain = {};
+  let merged: ConfigMapping = mergeConfig({ ...structuredClone(PRESETS[preset]), algorithm, algo: {} }, fromFile);
+  const flagPart: ConfigMapping = {};
   if (flags.epochs !== undefined) flagPart.epochs = flags.epochs;
   if (flags.seed !== undefined) flagPart.seed = flags.seed;
   if (flags.groupSize !== undefined) flagPart.groupSize = flags.groupSize;
@@ -269,9 +245,9 @@ export function resolveTrainConfig(algorithm: string, preset: string, file: Plai
   }
   if (flags.engine !== undefined) flagPart.sampling = { engine: flags.engine };
   if (flags.valEvery !== undefined || flags.valSamples !== undefined) {
-    flagPart.validation = { ...(isPlain(merged.validation) ? merged.validation : { samples: DEFAULT_VAL_SAMPLES }), ...(flags.valEvery !== undefined ? { every: flags.valEvery } : {}), ...(flags.valSamples !== undefined ? { samples: flags.valSamples } : {}) };
+    flagPart.validation = { ...(isConfigMapping(merged.validation) ? merged.validation : { samples: DEFAULT_VAL_SAMPLES }), ...(flags.valEvery !== undefined ? { every: flags.valEvery } : {}), ...(flags.valSamples !== undefined ? { samples: flags.valSamples } : {}) };
   }
-  merged = merge(merged, flagPart);
+  merged = mergeConfig(merged, flagPart);
   const parsed = TrainConfigSchema.safeParse(merged);
   if (!parsed.success) {
     const { field, what } = firstIssue(parsed.error);
