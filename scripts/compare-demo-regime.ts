@@ -12,16 +12,15 @@
  * Every step is a `portraitrl` child process that continues where an interrupted one stopped, so the
  * script may be run again (and across sessions) until it finishes; the runs live in runs/.
  */
-import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../src/runtime/errors.js";
 import { benchmarkIsThere } from "../src/demo/steps.js";
 import { fastestEngine } from "../src/model/index.js";
 import { DEMO_BENCHMARK, DEMO_RL, PACKAGE_ROOT, SHIPPED_SFT_DIR, sftDefectsFlag } from "../src/demo/settings.js";
+import { portraitrl } from "./portraitrl-child.js";
 
 const COMPARE_SEEDS = 5;
-const cli = join(PACKAGE_ROOT, "dist", "cli", "main.js");
 const b = DEMO_BENCHMARK;
 const data = join(PACKAGE_ROOT, "runs", `benchmark-${b.size}`);
 const sweepDir = join(PACKAGE_ROOT, "runs", "sweep-demo-regime");
@@ -29,12 +28,6 @@ const compareDir = join(PACKAGE_ROOT, "runs", "compare-demo-regime");
 const results = join(PACKAGE_ROOT, "results", "compare-demo-regime");
 const grid = join(PACKAGE_ROOT, "configs", "sweeps", "cpu.yaml");
 const arm = (f: string): string => join(PACKAGE_ROOT, "configs", "arms", f);
-
-function portraitrl(args: string[]): void {
-  process.stderr.write(`$ portraitrl ${args.join(" ")}\n`);
-  const r = spawnSync(process.execPath, [cli, ...args], { stdio: "inherit" });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-}
 
 let ready: boolean;
 try {

@@ -23,7 +23,6 @@
  * nothing but the SFT validation point and writes the records of the cells finished so far (a partial
  * comparison: table.md says which cells it holds; the SFT-continued curve is drawn by a full run only).
  */
-import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import YAML from "yaml";
@@ -36,6 +35,7 @@ import { fastestEngine } from "../src/model/index.js";
 import { curveChart, writeChartPng, type CurvePoint } from "../src/report/chart.js";
 import { checkpointSteps, runPaths } from "../src/runtime/run-folder.js";
 import { DEMO_BENCHMARK, DEMO_RL, PACKAGE_ROOT, SHIPPED_SFT_DIR, sftDefectsFlag } from "../src/demo/settings.js";
+import { portraitrl as runStep, type RanStep } from "./portraitrl-child.js";
 
 const flag = (name: string, def: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -59,7 +59,6 @@ const ROWS = ["sft", ...ALGOS, ARM.name, "sft-continued"];
 /** The budget's validation subset: SFT and SFT-continued are scored on the same val records as the RL curves. */
 const VAL_SAMPLES = (YAML.parse(readFileSync(budgetFile, "utf8")) as { validation?: { samples?: number } }).validation?.samples ?? 100;
 
-const cli = join(PACKAGE_ROOT, "dist", "cli", "main.js");
 const b = DEMO_BENCHMARK;
 const data = join(PACKAGE_ROOT, "runs", `benchmark-${b.size}`);
 const root = resolve(flag("out", join(PACKAGE_ROOT, "runs", "compare-paper-budget")));
@@ -67,20 +66,11 @@ const cmp = join(root, "cmp");
 const results = resolve(flag("results", join(PACKAGE_ROOT, "results", "compare-paper-budget")));
 const recordFile = join(root, "paper-budget.json");
 
-interface Step {
-  command: string;
-  seconds: number;
-}
-const record: { steps: Step[]; sft_continued?: Record<string, number> } = existsSync(recordFile) ? JSON.parse(readFileSync(recordFile, "utf8")) : { steps: [] };
+const record: { steps: RanStep[]; sft_continued?: Record<string, number> } = existsSync(recordFile) ? JSON.parse(readFileSync(recordFile, "utf8")) : { steps: [] };
 const save = (): void => writeFileSync(recordFile, `${JSON.stringify(record, null, 2)}\n`);
 
 function portraitrl(args: string[]): void {
-  const command = `portraitrl ${args.join(" ")}`;
-  process.stderr.write(`$ ${command}\n`);
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [cli, ...args], { stdio: "inherit" });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-  record.steps.push({ command, seconds: (performance.now() - t0) / 1000 });
+  record.steps.push(runStep(args));
   save();
 }
 

@@ -12,7 +12,6 @@
  * step k depends only on (seed, k) and the learning rate is constant after warm-up, so the weights at a
  * step do not depend on how far the run goes or where it was interrupted.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -25,26 +24,12 @@ import { evalMeans } from "../src/demo/choose.js";
 import { benchmarkIsThere } from "../src/demo/steps.js";
 import { evalIsCurrent } from "../src/eval/folder.js";
 import { DEMO_BENCHMARK, DEMO_SFT, PACKAGE_ROOT, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS, sftDefectsFlag } from "../src/demo/settings.js";
+import { portraitrl, type RanStep } from "./portraitrl-child.js";
 
-const cli = join(PACKAGE_ROOT, "dist", "cli", "main.js");
 const b = DEMO_BENCHMARK;
 const data = join(PACKAGE_ROOT, "runs", `benchmark-${b.size}`);
 const run = join(PACKAGE_ROOT, "runs", `sft-${DEMO_SFT.preset}`);
 const evalRoot = join(PACKAGE_ROOT, "runs", `sft-${DEMO_SFT.preset}-eval`);
-
-interface Ran {
-  command: string;
-  seconds: number;
-}
-
-function portraitrl(args: string[]): Ran {
-  const command = `portraitrl ${args.join(" ")}`;
-  process.stderr.write(`$ ${command}\n`);
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [cli, ...args], { stdio: "inherit" });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-  return { command, seconds: (performance.now() - t0) / 1000 };
-}
 
 function benchmarkReady(): boolean {
   try {
@@ -61,7 +46,7 @@ const synthArgs = ["data", "synth", "--out", data, "--identities", `${b.identiti
   "--size", `${b.size}`, "--seed", `${b.seed}`];
 const sftArgs = ["sft", "--data", data, "--out", run, "--preset", DEMO_SFT.preset, "--steps", `${DEMO_SFT.steps}`, "--seed", `${DEMO_SFT.seed}`,
   "--ckpt-every", `${DEMO_SFT.ckptEvery}`, "--keep-checkpoints", `${DEMO_SFT.keepCheckpoints}`, "--no-progress"];
-const ran: Ran[] = [];
+const ran: RanStep[] = [];
 if (!benchmarkReady()) ran.push(portraitrl(synthArgs));
 // A run already taken past DEMO_SFT.steps is not trained again.
 if (Math.max(0, ...checkpointSteps(run)) < DEMO_SFT.steps) ran.push(portraitrl(sftArgs));
