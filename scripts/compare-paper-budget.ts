@@ -33,6 +33,8 @@ import { evalJsonSchema, metricOf, type EvalJson } from "../src/eval/format.js";
 import { formatPairedCell, pairedSeedTable, PAIRED_METRICS } from "../src/eval/paired-seeds.js";
 import { fastestEngine } from "../src/model/index.js";
 import { curveChart, writeChartPng, type CurvePoint } from "../src/report/chart.js";
+import { rlMetricsLineSchema } from "../src/report/run-folder.js";
+import { VALIDATION_CURVES, validationPoints, type CurveRun } from "../src/report/sections/curves.js";
 import { checkpointSteps, runPaths } from "../src/runtime/run-folder.js";
 import { DEMO_BENCHMARK, DEMO_RL, PACKAGE_ROOT, SHIPPED_SFT_DIR, sftDefectsFlag } from "../src/demo/settings.js";
 import { portraitrl as runStep, type RanStep } from "./portraitrl-child.js";
@@ -98,7 +100,6 @@ if (!RECORDS_ONLY) portraitrl(["compare", "--data", data, "--init", SHIPPED_SFT_
   "--engine", engine, "--stop", "val-best", "--algos", `sft,${ALGOS.join(",")},${ARM.name}=naspo:${ARM.file}`, "--no-progress"]);
 
 // ---- 4. SFT continued for the longest RL arm's training time
-const metricsOf = (run: string): Record<string, unknown>[] => (existsSync(join(run, "metrics.jsonl")) ? metricsLines(run) : []);
 const trainSeconds = (run: string): number =>
   metricsLines(run).reduce((t, l) => {
     const s = l.seconds as { rollout: number; judge: number; update: number };
@@ -175,27 +176,18 @@ for (const row of rlRows) lines.push(`- ${row}: ${seeds.map((k) => valBestStop(j
 writeFileSync(join(results, "table.md"), `${lines.join("\n")}\n`);
 
 const sftValMeans = readEval(sftVal).metrics;
-for (const [metric, title] of [["judge_dp", "Validation Judge-DP"], ["judge_pf", "Validation Judge-PF"], ["mse", "Validation MSE"], ["ssim", "Validation SSIM"]] as const) {
-  const byEpoch: CurvePoint[] = [];
-  const bySeconds: CurvePoint[] = [];
-  for (const row of rlRows) {
-    for (const k of seeds) {
-      const run = join(cmp, row, `seed${k}`, "run");
-      let t = 0;
-      let order = 0;
-      byEpoch.push({ group: row, run: `s${k}`, order, x: 0, y: metricOf(sftValMeans, metric).mean });
-      bySeconds.push({ group: row, run: `s${k}`, order, x: 0, y: metricOf(sftValMeans, metric).mean });
-      for (const l of metricsOf(run)) {
-        const s = l.seconds as { rollout: number; judge: number; update: number };
-        t += s.rollout + s.judge + s.update;
-        const val = l.val as { epochs: number; means: Record<string, number | null> } | undefined;
-        if (!val) continue;
-        order++;
-        byEpoch.push({ group: row, run: `s${k}`, order, x: val.epochs, y: val.means[metric] ?? null });
-        bySeconds.push({ group: row, run: `s${k}`, order, x: t, y: val.means[metric] ?? null });
-      }
-    }
-  }
+const curveRuns: CurveRun[] = rlRows.flatMap((row) =>
+  seeds.flatMap((k) => {
+    const run = join(cmp, row, `seed${k}`, "run");
+    return existsSync(join(run, "metrics.jsonl")) ? [{ group: row, run: `s${k}`, lines: metricsLines(run).map((l) => rlMetricsLineSchema.parse(l)) }] : [];
+  }),
+);
+for (const [metric, title] of VALIDATION_CURVES) {
+  // Every curve starts at the shipped SFT base's point (epoch 0, second 0), then the run's own validation points.
+  const start = curveRuns.map((r): CurvePoint => ({ group: r.group, run: r.run, order: 0, x: 0, y: metricOf(sftValMeans, metric).mean }));
+  const { byEpoch: ownEpochs, bySeconds: ownSeconds } = validationPoints(curveRuns, metric);
+  const byEpoch = [...start, ...ownEpochs];
+  const bySeconds = [...start, ...ownSeconds];
   for (const [k, points] of continuedCurves.entries()) {
     bySeconds.push({ group: "sft-continued", run: `s${k}`, order: 0, x: 0, y: metricOf(sftValMeans, metric).mean });
     for (const p of points) if (p.group === `sft-continued:${metric}`) bySeconds.push({ ...p, group: "sft-continued" });

@@ -13,7 +13,7 @@ import { TABLE_COLUMNS, buildTable1, buildTable3, readCompareFolder, rowsFromEva
 import { esc, page, type PageSection } from "./html.js";
 import { ImageInliner } from "./images.js";
 import { listGroupEpochs, readGroups, readRunMetrics, type RunMetrics } from "./run-folder.js";
-import { overlayCharts, runCharts } from "./sections/curves.js";
+import { overlayCharts, runCharts, type CurveRun } from "./sections/curves.js";
 import { comparisonHtml, groupGridHtml, sharedIds } from "./sections/grids.js";
 import { pairedTableHtml, tableHtml } from "./sections/tables.js";
 
@@ -135,15 +135,17 @@ async function compareSections(dir: string, opts: Required<Omit<ReportOptions, "
   if (cmp.missing.length > 0) tables.push(`<p class="note">Not finished yet: ${esc(cmp.missing.join(", "))}.</p>`);
   sections.push({ id: "tables", title: "Results", html: tables.join("\n") });
 
-  const runs = [];
+  const runs: CurveRun[] = [];
   for (const m of cmp.methods) {
     for (const s of cmp.seeds) {
       const runDir = join(dir, m, `seed${s}`, "run");
-      if (await isFile(join(runDir, "metrics.jsonl"))) runs.push({ name: `${m} s${s}`, metrics: await readRunMetrics(runDir) });
+      if (!(await isFile(join(runDir, "metrics.jsonl")))) continue;
+      const metrics = await readRunMetrics(runDir);
+      if (metrics.kind === "rl") runs.push({ group: m, run: `s${s}`, lines: metrics.lines });
     }
   }
   const charts = await overlayCharts(runs);
-  if (charts.length) sections.push({ id: "curves", title: "Reward curves per epoch", html: `<div class="charts">${charts.join("")}</div>` });
+  if (charts.length) sections.push({ id: "curves", title: "Reward and validation curves (each seed thin, the mean over seeds bold)", html: `<div class="charts">${charts.join("")}</div>` });
 
   const firstEval = new Map<string, EvalFolder>();
   for (const c of cmp.cells) if (!firstEval.has(c.method)) firstEval.set(c.method, c.folder);

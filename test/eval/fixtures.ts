@@ -102,7 +102,8 @@ export async function makeEvalFolder(dir: string, editor: Editor, n = 6, seed = 
 }
 
 /** An RL run folder: config.json, metrics.jsonl with rising rewards, groups/epoch-<k>.jsonl with images. */
-export async function makeRunFolder(dir: string, opts: { epochs?: number; groups?: number; g?: number; groupEpochs?: number[]; rate?: number } = {}): Promise<string> {
+/** With `valEvery`, every that many epochs a metrics line carries a validation point (`val`), as `train --val-every` writes. */
+export async function makeRunFolder(dir: string, opts: { epochs?: number; groups?: number; g?: number; groupEpochs?: number[]; rate?: number; valEvery?: number } = {}): Promise<string> {
   const epochs = opts.epochs ?? 6;
   const rate = opts.rate ?? 0.03;
   await mkdir(join(dir, "groups", "img"), { recursive: true });
@@ -117,6 +118,9 @@ export async function makeRunFolder(dir: string, opts: { epochs?: number; groups
       dp_std_in_group: 0.12 - 0.005 * e, pf_std_in_group: 0.18 - 0.01 * e, nan_count: e === 2 ? 1 : 0,
       old_deviate: 0.01 * (e + 1), kl: null, delta_quantiles: [-0.2, 0, 0.2 + 0.01 * e], clip_fraction: null,
       loss: 0.5 - 0.02 * e, grad_norm: 1 + 0.1 * Math.sin(e), seconds: { rollout: 1.2, judge: 0.8, update: 1.5 },
+      ...(opts.valEvery && (e + 1) % opts.valEvery === 0
+        ? { val: { epochs: e + 1, n: 10, seconds: 0.4, means: { judge_dp: dp - 0.05, judge_pf: pf - 0.1, mse: 0.04 - 0.001 * e, ssim: 0.3 + 0.01 * e } } }
+        : {}),
     });
   }
   await writeFile(join(dir, "metrics.jsonl"), lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
@@ -146,7 +150,7 @@ export async function makeCompareFolder(dir: string, methods: Editor[], seeds: n
   for (const [mi, m] of methods.entries()) {
     for (const s of seeds) {
       if (opts.skip?.includes(`${m}/seed${s}`)) continue;
-      if (m !== "sft") await makeRunFolder(join(dir, m, `seed${s}`, "run"), { epochs: 5, groups: 1, g: 4, rate: 0.01 * (mi + 1) + 0.003 * s });
+      if (m !== "sft") await makeRunFolder(join(dir, m, `seed${s}`, "run"), { epochs: 5, groups: 1, g: 4, rate: 0.01 * (mi + 1) + 0.003 * s, valEvery: 2 });
       await makeEvalFolder(join(dir, m, `seed${s}`, "eval"), m, opts.n ?? 4, s);
     }
   }

@@ -6,6 +6,7 @@ import { collectResults } from "../../src/compare/results.js";
 import { formatPairedCell, type PairedSeedTable } from "../../src/eval/paired-seeds.js";
 import { buildReport, detectKind, writeReport } from "../../src/report/build.js";
 import { curveChart, lineChart, writeChartPng } from "../../src/report/chart.js";
+import { validationPoints } from "../../src/report/sections/curves.js";
 import sharp from "sharp";
 import { UserError } from "../../src/runtime/errors.js";
 import { makeCompareFolder, makeEvalFolder, makeRunFolder } from "../eval/fixtures.js";
@@ -47,6 +48,23 @@ describe("charts (vega-lite)", () => {
     const svg = await curveChart([p("a", "s0", 0, 0, 1), p("a", "s0", 1, 10, 2), p("a", "s1", 0, 0, 3), p("a", "s1", 1, 20, 4), p("b", "s0", 0, 0, 1), p("b", "s0", 1, 20, 1)], { title: "C", xLabel: "s" });
     // x 0..20 → 0..360 px, y 1..4 → 200..0 px: runs (0,1)→(10,2), (0,3)→(20,4), (0,1)→(20,1); means a (0,2)→(15,3), b (0,1)→(20,1)
     expect(linePaths(svg)).toEqual(["M0,200L180,133.333", "M0,66.667L360,0", "M0,200L360,200", "M0,133.333L270,66.667", "M0,200L360,200"]);
+  });
+  it("validation points: x is the epochs of the point, or the rollout + judge + update seconds up to it (validation not counted)", () => {
+    const line = (epoch: number, rollout: number, judge: number, update: number, val?: { epochs: number; dp: number | null }) => ({
+      epoch, seconds: { rollout, judge, update }, ...(val ? { val: { epochs: val.epochs, n: 4, seconds: 99, means: { judge_dp: val.dp } } } : {}),
+    });
+    const runs = [
+      { group: "naspo", run: "s0", lines: [line(0, 1, 0, 2), line(1, 1, 1, 1, { epochs: 2, dp: 0.5 }), line(2, 2, 0, 0), line(3, 0.5, 0, 0.5, { epochs: 4, dp: null })] },
+      { group: "flow-grpo", run: "s1", lines: [line(0, 4, 0, 4, { epochs: 1, dp: 0.25 })] },
+    ];
+    const { byEpoch, bySeconds } = validationPoints(runs, "judge_dp");
+    expect(byEpoch).toEqual([
+      { group: "naspo", run: "s0", order: 1, x: 2, y: 0.5 },
+      { group: "naspo", run: "s0", order: 2, x: 4, y: null },
+      { group: "flow-grpo", run: "s1", order: 1, x: 1, y: 0.25 },
+    ]);
+    expect(bySeconds.map((p) => p.x)).toEqual([3 + 3, 3 + 3 + 2 + 1, 8]);
+    expect(validationPoints(runs, "ssim").byEpoch.map((p) => p.y)).toEqual([null, null, null]);
   });
   it("a chart as a PNG file at twice its size", async () => {
     const svg = await lineChart([{ name: "a", points: [[0, 1], [1, 2]] }], { title: "T", xLabel: "epoch" });
@@ -117,7 +135,11 @@ describe("report", () => {
     expect(html).toContain("Not finished yet: flow-grpo/seed1.");
     expect(html).toContain("Before (sft) / after on the same test records");
     expect(html).toContain('class="marks chart"');
-    expect(html).toMatch(/>naspo s1<\/text>/);
+    // One legend entry per method (its seeds are thin lines, their mean bold), the reward and the validation curves.
+    expect(html).toMatch(/>naspo<\/text>/);
+    expect(html).not.toMatch(/>naspo s1<\/text>/);
+    for (const title of ["Reward S per epoch", "Validation judge DP (10 records)", "Validation SSIM (10 records)"]) expect(html).toContain(`>${title}</text>`);
+    expect(count(html, />training seconds \(rollout \+ judge \+ update\)<\/text>/g)).toBe(4);
     expect(count(html, /<h3>(flow-grpo|naspo) — epoch 4<\/h3>/g)).toBe(2);
     // the differences paired by seed, the same cells as the compare's results.json
     const paired = (await collectResults(dir)).json.paired as { table1: PairedSeedTable[] };

@@ -1,8 +1,9 @@
 /**
  * Reward and training curves per epoch (RL) or per step (SFT) from metrics.jsonl, as inline SVG charts;
- * the validation curve (`train --val-every`) when the run has one.
+ * the validation curve (`train --val-every`) when the run has one; a compare folder's runs overlaid, one
+ * line per seed and the mean per method.
  */
-import { inlineSvg, lineChart, type Series } from "../chart.js";
+import { curveChart, inlineSvg, lineChart, type CurvePoint, type Series } from "../chart.js";
 import type { RlMetricsLine, RunMetrics, SftMetricsLine } from "../run-folder.js";
 
 type Num = number | null | undefined;
@@ -49,10 +50,62 @@ export function runCharts(m: RunMetrics): Promise<string[]> {
   return Promise.all(charts).then((svgs) => svgs.map(inlineSvg));
 }
 
-/** Reward curves of several runs overlaid (a compare folder: one series per method and seed). */
-export function overlayCharts(runs: readonly { name: string; metrics: RunMetrics }[]): Promise<string[]> {
-  const rl = runs.flatMap((r) => (r.metrics.kind === "rl" ? [{ name: r.name, lines: r.metrics.lines }] : []));
-  if (rl.length === 0) return Promise.resolve([]);
-  const chart = (title: string, get: (l: RlMetricsLine) => Num) => lineChart(rl.map((r) => rlSeries(r.lines, r.name, get)), { title, xLabel: "epoch", width: 420, height: 240 });
-  return Promise.all([chart("Reward S per epoch", (l) => l.reward?.s_mean), chart("DP per epoch", (l) => l.reward?.dp_mean), chart("PF per epoch", (l) => l.reward?.pf_mean)]).then((svgs) => svgs.map(inlineSvg));
+/** One run of a compare folder: its method (the group of its curve) and its seed (the run). */
+export interface CurveRun {
+  group: string;
+  run: string;
+  lines: readonly RlMetricsLine[];
+}
+
+/** The validation metrics a compare report and `compare:paper-budget` draw, with their titles. */
+export const VALIDATION_CURVES = [
+  ["judge_dp", "Validation judge DP"],
+  ["judge_pf", "Validation judge PF"],
+  ["mse", "Validation MSE"],
+  ["ssim", "Validation SSIM"],
+] as const;
+
+/**
+ * A validation metric of each run (`train --val-every`) as curve points against epochs and against training
+ * seconds: the cumulative rollout + judge + update seconds of the epochs up to the point (the validation's own
+ * seconds are not counted). Orders count a run's validation points from 1.
+ */
+export function validationPoints(runs: readonly CurveRun[], metric: string): { byEpoch: CurvePoint[]; bySeconds: CurvePoint[] } {
+  const byEpoch: CurvePoint[] = [];
+  const bySeconds: CurvePoint[] = [];
+  for (const r of runs) {
+    let seconds = 0;
+    let order = 0;
+    for (const l of r.lines) {
+      seconds += (v(l.seconds?.rollout) ?? 0) + (v(l.seconds?.judge) ?? 0) + (v(l.seconds?.update) ?? 0);
+      if (!l.val) continue;
+      order++;
+      const y = l.val.means[metric] ?? null;
+      byEpoch.push({ group: r.group, run: r.run, order, x: l.val.epochs, y });
+      bySeconds.push({ group: r.group, run: r.run, order, x: seconds, y });
+    }
+  }
+  return { byEpoch, bySeconds };
+}
+
+/**
+ * The curves of a compare folder: each method's seeds as thin lines and their mean as a bold one, for the
+ * reward per epoch and, where the runs have a validation curve, each validation metric against epochs and
+ * against training seconds.
+ */
+export function overlayCharts(runs: readonly CurveRun[]): Promise<string[]> {
+  if (runs.length === 0) return Promise.resolve([]);
+  const size = { width: 420, height: 240 };
+  const perEpoch = (title: string, get: (l: RlMetricsLine) => Num) =>
+    curveChart(runs.flatMap((r) => r.lines.map((l, order) => ({ group: r.group, run: r.run, order, x: l.epoch, y: v(get(l)) }))), { title, xLabel: "epoch", ...size });
+  const charts = [perEpoch("Reward S per epoch", (l) => l.reward?.s_mean), perEpoch("DP per epoch (reward judge)", (l) => l.reward?.dp_mean), perEpoch("PF per epoch (reward judge)", (l) => l.reward?.pf_mean)];
+  const n = runs.flatMap((r) => r.lines).find((l) => l.val)?.val?.n;
+  if (n !== undefined) {
+    for (const [metric, title] of VALIDATION_CURVES) {
+      const { byEpoch, bySeconds } = validationPoints(runs, metric);
+      charts.push(curveChart(byEpoch, { title: `${title} (${n} records)`, xLabel: "epochs", ...size }));
+      charts.push(curveChart(bySeconds, { title: `${title} (${n} records)`, xLabel: "training seconds (rollout + judge + update)", ...size }));
+    }
+  }
+  return Promise.all(charts).then((svgs) => svgs.map(inlineSvg));
 }
