@@ -3,7 +3,9 @@
 The recipe of portraitrl's `sft` (DESIGN §9): flow matching x_t = (1 − t)·x0 + t·x1 with the velocity
 target x1 − x0, t = sigmoid(N(0, 1)) (logit-normal), batch B drawn uniformly with replacement,
 torch.optim.AdamW (lr, betas 0.9/0.999, eps 1e-8, weight decay 0.01), linear warm-up then constant,
-gradient norm clipped at 1. It starts from the weights jax-js starts from and writes the raw weights
+gradient norm clipped at 1. With job["editWeight"] = λ > 0 (issue 25's experiment; 0 is the recipe) each token
+element the edit changes (|target − reference| > job["editThreshold"]) weighs 1 + λ in the squared error, and each
+sample's error is divided by its total weight, so the loss keeps its scale. It starts from the weights jax-js starts from and writes the raw weights
 as portraitrl's flat base vector every `every` steps, so portraitrl's own `eval` scores them.
 
 Usage: python3 sft.py DUMP_DIR   (DUMP_DIR/job.json says the rest; one JSON line per save on stdout)
@@ -44,6 +46,7 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=job["lr"], betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
     g = torch.Generator().manual_seed(job["seed"])
     B, started = job["batch"], time.perf_counter()
+    lam, thr = job.get("editWeight", 0.0), job.get("editThreshold", 0.1)
     for step in range(1, job["steps"] + 1):
         for group in opt.param_groups:
             group["lr"] = job["lr"] * min(1.0, step / job["warmup"])
@@ -52,7 +55,12 @@ def main():
         x1 = torch.randn(B, N, P, generator=g)
         tb = t[:, None, None]
         xt = (1 - tb) * x0[idx] + tb * x1
-        loss = (model(xt, t, ref[idx], ids[idx]) - (x1 - x0[idx])).pow(2).mean()
+        err = (model(xt, t, ref[idx], ids[idx]) - (x1 - x0[idx])).pow(2)
+        if lam > 0:
+            w = 1 + lam * ((x0[idx] - ref[idx]).abs() > thr).float()
+            loss = ((err * w).sum(dim=(1, 2)) / w.sum(dim=(1, 2))).mean()
+        else:
+            loss = err.mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
