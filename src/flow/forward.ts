@@ -5,7 +5,7 @@
  * All functions consume their array arguments.
  */
 import type { JaxArray } from "../runtime/jax.js";
-import { meanPerSample, timeColumn, type Time } from "./time.js";
+import { meanPerSample, sumPerSample, timeColumn, type Time } from "./time.js";
 
 /** Eq. 1: `x_t = (1 − t)·x0 + t·x1`; `t` is one number or per-sample [B]. */
 export function noisify(x0: JaxArray, x1: JaxArray, t: Time): JaxArray {
@@ -22,4 +22,13 @@ export function velocityTarget(x0: JaxArray, x1: JaxArray): JaxArray {
 export function flowMatchingLossPerSample(vPred: JaxArray, vTarget: JaxArray): JaxArray {
   const d = vPred.sub(vTarget);
   return meanPerSample(d.ref.mul(d)); // Eq. 2
+}
+
+/**
+ * Eq. 2 with a weight per element: `Σ w·(v − v_θ)² / Σ w` over all non-batch axes → [B]. With w ≡ 1 it is
+ * `flowMatchingLossPerSample`; dividing by each sample's total weight keeps the loss on the same scale.
+ */
+export function weightedFlowMatchingLossPerSample(vPred: JaxArray, vTarget: JaxArray, w: JaxArray): JaxArray {
+  const d = vPred.sub(vTarget);
+  return sumPerSample(d.ref.mul(d).mul(w.ref)).div(sumPerSample(w)); // Eq. 2, weighted
 }

@@ -4,7 +4,7 @@
  * per-step log-probs). Functions take jax-js arrays and consume them (pass `x.ref` to keep one);
  * a model enters only as a `VelocityFn`.
  */
-export { noisify, velocityTarget, flowMatchingLossPerSample } from "./forward.js";
+export { noisify, velocityTarget, flowMatchingLossPerSample, weightedFlowMatchingLossPerSample } from "./forward.js";
 export { shiftMu, timeShift, timeGrid, resolveMu, type ShiftSpec } from "./schedule.js";
 export { sampleLogitNormal, logitNormalTime, type LogitNormalOptions } from "./timesteps.js";
 export type { VelocityFn } from "./velocity.js";

@@ -17,6 +17,15 @@ export interface HostBatch {
   t: Float32Array;
   ref: Float32Array;
   text: Int32Array;
+  /** Eq. 2's weight per target element (config `editWeight`); null: unweighted. */
+  w: Float32Array | null;
+}
+
+/** The edit weights of a batch: 1 + weight where |x0 − ref| > threshold, else 1. */
+export function editWeights(x0: Float32Array, ref: Float32Array, e: NonNullable<SftConfig["editWeight"]>): Float32Array {
+  const w = new Float32Array(x0.length);
+  for (let i = 0; i < w.length; i++) w[i] = Math.abs(x0[i]! - ref[i]!) > e.threshold ? 1 + e.weight : 1;
+  return w;
 }
 
 /** A 48-bit seed for the stream named `label` (first 12 hex digits of sha256("seed:label")). */
@@ -60,6 +69,7 @@ export class BatchMaker {
       t: new Float32Array(B),
       ref: new Float32Array(B * NP),
       text: new Int32Array(B * W),
+      w: null,
     };
     for (let i = 0; i < B; i++) {
       const j = this.exampleAt((step - 1) * B + i);
@@ -72,6 +82,7 @@ export class BatchMaker {
     const { mean, std, shift } = this.config.timesteps;
     const mu = resolveMu(shiftSpec(shift, N));
     for (let i = 0; i < B; i++) b.t[i] = logitNormalTime(rng.normal(), { mean, std, mu });
+    if (this.config.editWeight) b.w = editWeights(b.x0, b.ref, this.config.editWeight);
     return b;
   }
 }

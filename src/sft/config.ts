@@ -65,6 +65,12 @@ export const SftConfigSchema = z.strictObject({
    * when it has one) and its model config; fresh AdamW moments and warm-up. Absent: from scratch.
    */
   init: z.strictObject({ checkpoint: z.string(), sha256: z.string() }).optional(),
+  /**
+   * Edit-weighted loss (issue 25): each target token element that differs from the reference's by more than
+   * `threshold` (token units, [−1, 1]) weighs 1 + `weight` in Eq. 2, each sample's error divided by its total
+   * weight, so the few pixels a pose edit moves are not drowned by the background it copies. Absent: Eq. 2.
+   */
+  editWeight: z.strictObject({ weight: z.number().positive(), threshold: z.number().positive() }).optional(),
 });
 export type SftConfig = z.infer<typeof SftConfigSchema>;
 

@@ -10,7 +10,7 @@ export {
   type SftConfig,
 } from "./config.js";
 export { prepareExamples, type SftExamples } from "./examples.js";
-export { BatchMaker, streamSeed, type HostBatch } from "./batch.js";
+export { BatchMaker, editWeights, streamSeed, type HostBatch } from "./batch.js";
 export { sftLoss } from "./loss.js";
 export { makeEma, type Ema } from "./ema.js";
 export { runSft, type SftOptions, type SftResult, type SftState, type SftStepInfo } from "./trainer.js";

@@ -79,6 +79,7 @@ function batchArrays(b: HostBatch, N: number, P: number, W: number): JaxArray[] 
     np.array(b.t, { shape: [b.B] }),
     np.array(b.ref, { shape }),
     np.array(b.text, { shape: [b.B, W], dtype: np.int32 }),
+    ...(b.w ? [np.array(b.w, { shape })] : []),
   ];
 }
 
@@ -92,7 +93,7 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
   const W = modelConfig.textMaxWords;
 
   // ---- everything that can fail on bad input, before any work or any write
-  checkFitsInMemory(`--batch ${config.batchSize}`, config.batchSize, "samples in one batch", 3 * 4 * N * P, `its target, noise and reference tokens, float32`);
+  checkFitsInMemory(`--batch ${config.batchSize}`, config.batchSize, "samples in one batch", (config.editWeight ? 4 : 3) * 4 * N * P, `its target, noise and reference tokens${config.editWeight ? " and edit weights" : ""}, float32`);
   const status = await inspectSftRun(out, config);
   const examples = await prepareExamples(o.records, modelConfig, config.resize);
   const resumed = status.resumeFrom ? await loadCheckpoint(status.resumeFrom, { expectConfig: modelConfig }) : null;
@@ -126,7 +127,7 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
   const emaDecay = config.ema?.decay;
   const ema = emaDecay === undefined ? null : makeEma(emaDecay);
   let emaParams: JaxArray | null = ema ? fromFloat32(resumed?.extra["ema"] ?? init) : null;
-  const trainer = makeTrainStep(sftLoss(model), { ...config.optimizer, clipNorm: config.optimizer.clipNorm > 0 ? config.optimizer.clipNorm : Infinity });
+  const trainer = makeTrainStep(sftLoss(model, config.editWeight !== undefined), { ...config.optimizer, clipNorm: config.optimizer.clipNorm > 0 ? config.optimizer.clipNorm : Infinity });
   const batches = new BatchMaker(examples, config, { N, P, W });
 
   let elapsed = st?.elapsedS ?? 0;

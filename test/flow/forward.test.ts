@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { initJax, np, random } from "../../src/runtime/jax.js";
-import { flowMatchingLossPerSample, logitNormalTime, noisify, sampleLogitNormal, velocityTarget } from "../../src/flow/index.js";
+import { initJax, jax, np, random, type JaxArray } from "../../src/runtime/jax.js";
+import { flowMatchingLossPerSample, logitNormalTime, noisify, sampleLogitNormal, velocityTarget, weightedFlowMatchingLossPerSample } from "../../src/flow/index.js";
 import { maxAbsDiff } from "./gaussian-field.js";
 
 beforeAll(async () => {
@@ -33,6 +33,35 @@ describe("forward process (Eq. 1–2)", () => {
     const target = np.array([0, 0, 1, 1]).reshape([2, 2]);
     const loss = await flowMatchingLossPerSample(pred, target).data();
     expect(Array.from(loss)).toEqual([(1 + 4) / 2, (4 + 9) / 2]);
+  });
+});
+
+describe("edit-weighted loss (Eq. 2 weighted)", () => {
+  const pred = [1, 2, 3, 4, 0.5, -1];
+  const target = [0, 0, 1, 1, 0, 0];
+  const w = [1, 9, 1, 1, 1, 1];
+  const arr = (x: number[]) => np.array(x).reshape([2, 3]);
+
+  it("Σ w·d² / Σ w per sample (by hand); w ≡ 1 is the plain mean", async () => {
+    const loss = await weightedFlowMatchingLossPerSample(arr(pred), arr(target), arr(w)).data();
+    // sample 0: d = (1, 2, 2), w = (1, 9, 1) → (1 + 36 + 4) / 11; sample 1: d = (3, 0.5, −1), w ≡ 1 → (9 + 0.25 + 1) / 3
+    expect(Array.from(loss)).toEqual([Math.fround(41 / 11), Math.fround(10.25 / 3)]);
+    const ones = await weightedFlowMatchingLossPerSample(arr(pred), arr(target), arr([1, 1, 1, 1, 1, 1])).data();
+    const plain = await flowMatchingLossPerSample(arr(pred), arr(target)).data();
+    expect(maxAbsDiff(ones, plain)).toBeLessThan(1e-6);
+  });
+
+  it("its gradient is 2·w·d / Σ w (central finite differences agree)", async () => {
+    const f = (p: number[]) => weightedFlowMatchingLossPerSample(arr(p), arr(target), arr(w)).sum();
+    const grad = await jax.grad((p: JaxArray) => weightedFlowMatchingLossPerSample(p, arr(target), arr(w)).sum())(arr(pred)).data();
+    const analytic = pred.map((p, i) => (2 * w[i]! * (p - target[i]!)) / (i < 3 ? 11 : 3));
+    expect(maxAbsDiff(grad, analytic)).toBeLessThan(1e-5);
+    const h = 1e-2;
+    for (let i = 0; i < pred.length; i++) {
+      const up = await f(pred.map((p, k) => (k === i ? p + h : p))).data();
+      const down = await f(pred.map((p, k) => (k === i ? p - h : p))).data();
+      expect(Math.abs(((up[0]! - down[0]!) / (2 * h)) - analytic[i]!)).toBeLessThan(2e-3);
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BatchMaker, DEFAULT_SFT_CONFIG, learningRate, resolveSftConfig, sftModelConfig, type SftExamples } from "../../src/sft/index.js";
+import { BatchMaker, DEFAULT_SFT_CONFIG, editWeights, learningRate, resolveSftConfig, sftModelConfig, type SftExamples } from "../../src/sft/index.js";
 import { PAD_ID, splitWords, tokenize, UNK_ID } from "../../src/model/index.js";
 import { removeTempDirs, tempDir, tinyConfig } from "./fixtures.js";
 
@@ -89,5 +89,15 @@ describe("SFT batches", () => {
     expect(maker.make(5).x1).not.toEqual(b4.x1);
     for (const t of b4.t) expect(t > 0 && t < 1).toBe(true);
     expect(new BatchMaker(ex, tinyConfig({ batchSize: 3, seed: 1 }), dims).make(4).x1).not.toEqual(b4.x1);
+  });
+
+  it("edit weights: 1 + weight where |target − reference| > threshold, else 1; absent from the config, no weights", () => {
+    const x0 = Float32Array.of(0.5, 0.5, -1, 0.2);
+    const ref = Float32Array.of(0.5, 0.3, 1, 0.25);
+    expect(Array.from(editWeights(x0, ref, { weight: 4, threshold: 0.1 }))).toEqual([1, 5, 5, 1]);
+    expect(new BatchMaker(ex, config, dims).make(1).w).toBeNull();
+    const weighted = new BatchMaker(ex, { ...config, editWeight: { weight: 3, threshold: 50 } }, dims).make(1);
+    expect(Array.from(weighted.w!)).toEqual(Array.from(weighted.x0, (v, i) => (Math.abs(v - weighted.ref[i]!) > 50 ? 4 : 1)));
+    expect(Array.from(weighted.w!)).toEqual([4, 4, 4, 4, 4, 4]); // targets 100 + j against references j
   });
 });

@@ -107,4 +107,18 @@ describe("cold-start SFT on 8 triplets (tiny)", () => {
     expect(readFileSync(join(out, "metrics.jsonl"), "utf8")).toBe(before);
     expect(existsSync(join(out, "checkpoints", "step-4"))).toBe(false);
   });
+
+  it("the edit-weighted loss: with every weight 1 (threshold above any difference) the losses are Eq. 2's; weighted, it trains without leaks", async () => {
+    const base = tinyConfig({ steps: 30, batchSize: 4, logEvery: 1, ckptEvery: 30, ema: null });
+    const plain = await runCounting(join(tempDir("plain"), "run"), base, []);
+    const ones = await runCounting(join(tempDir("ones"), "run"), { ...base, editWeight: { weight: 5, threshold: 3 } }, []);
+    expect(ones.losses).toHaveLength(plain.losses.length);
+    ones.losses.forEach((l, i) => expect(l).toBeCloseTo(plain.losses[i]!, 4));
+    const weighted = await runCounting(join(tempDir("weighted"), "run"), { ...base, editWeight: { weight: 5, threshold: 0.1 } }, [5, 30]);
+    expect(weighted.result.status).toBe("completed");
+    expect(weighted.live[30]).toBe(weighted.live[5]);
+    expect(weighted.losses[0]).not.toBeCloseTo(plain.losses[0]!, 4);
+    const mean = (ls: number[]): number => ls.reduce((a, b) => a + b, 0) / ls.length;
+    expect(mean(weighted.losses.slice(-10))).toBeLessThan(mean(weighted.losses.slice(0, 10)));
+  });
 });
