@@ -17,7 +17,10 @@
  *      training seconds, the grid reference | target | each method (test, seed 0, 16 records, 5×),
  *      compare.json and results.json, each cell's eval.json and metrics.jsonl, and paper-budget.json
  *      (commands, seconds of every step, the SFT-continued sizing, the wall time of the whole comparison).
- * Run it again after an interrupt (or in a later session, with runs/ kept) and it continues. `--budget`,
+ * Run it again after an interrupt and it continues. A later session without runs/ keeps the cells already in
+ * results/compare-paper-budget/ (their eval.json and metrics.jsonl; the grid shows only cells evaluated in
+ * runs/), and `--rows naspo-batch-z,flow-grpo` trains only those RL rows this time (default: all of them), so
+ * a comparison too long for one session is finished row by row. `--budget`,
  * `--out` and `--results` (defaults: configs/budgets/paper.yaml, runs/compare-paper-budget,
  * results/compare-paper-budget) let a smaller budget try the whole pipeline first. `--records-only` runs
  * nothing but the SFT validation point and writes the records of the cells finished so far (a partial
@@ -27,7 +30,6 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { join, resolve } from "node:path";
 import YAML from "yaml";
 import { configYaml, overlayConfig } from "../src/compare/arms.js";
-import { valBestStop } from "../src/compare/stop.js";
 import { benchmarkIsThere } from "../src/demo/steps.js";
 import { evalJsonSchema, metricOf, type EvalJson } from "../src/eval/format.js";
 import { formatPairedCell, pairedSeedTable, PAIRED_METRICS } from "../src/eval/paired-seeds.js";
@@ -44,6 +46,13 @@ const flag = (name: string, def: string): string => {
   return i >= 0 ? (process.argv[i + 1] ?? "") : def;
 };
 const SEEDS = Number(flag("seeds", "3"));
+const ALL_RL_ROWS = ["naspo", "diffusion-nft", "flow-grpo", "naspo-batch-z"];
+const TRAIN_ROWS = flag("rows", ALL_RL_ROWS.join(",")).split(",");
+const unknownRow = TRAIN_ROWS.find((r) => !ALL_RL_ROWS.includes(r));
+if (unknownRow !== undefined) {
+  process.stderr.write(`compare:paper-budget: --rows ${unknownRow}: expected some of ${ALL_RL_ROWS.join(", ")}\n`);
+  process.exit(2);
+}
 const RECORDS_ONLY = process.argv.includes("--records-only");
 if (!Number.isInteger(SEEDS) || SEEDS < 1) {
   process.stderr.write(`compare:paper-budget: --seeds ${flag("seeds", "")}: expected an integer >= 1\n`);
@@ -58,6 +67,7 @@ if (!existsSync(budgetFile)) {
 const ALGOS = ["naspo", "diffusion-nft", "flow-grpo"] as const;
 const ARM = { name: "naspo-batch-z", file: join(PACKAGE_ROOT, "configs", "arms", "sigma-batch-z.yaml") };
 const ROWS = ["sft", ...ALGOS, ARM.name, "sft-continued"];
+const trainedAlgos = [...ALGOS.filter((a) => TRAIN_ROWS.includes(a)), ...(TRAIN_ROWS.includes(ARM.name) ? [`${ARM.name}=naspo:${ARM.file}`] : [])];
 /** The budget's validation subset: SFT and SFT-continued are scored on the same val records as the RL curves. */
 const VAL_SAMPLES = (YAML.parse(readFileSync(budgetFile, "utf8")) as { validation?: { samples?: number } }).validation?.samples ?? 100;
 
@@ -68,7 +78,13 @@ const cmp = join(root, "cmp");
 const results = resolve(flag("results", join(PACKAGE_ROOT, "results", "compare-paper-budget")));
 const recordFile = join(root, "paper-budget.json");
 
-const record: { steps: RanStep[]; sft_continued?: Record<string, number> } = existsSync(recordFile) ? JSON.parse(readFileSync(recordFile, "utf8")) : { steps: [] };
+// A later session without runs/ goes on from the steps the records hold, so the wall time counts every session.
+const keptRecord = join(results, "paper-budget.json");
+const record: { steps: RanStep[]; sft_continued?: Record<string, number> } = existsSync(recordFile)
+  ? JSON.parse(readFileSync(recordFile, "utf8"))
+  : existsSync(keptRecord)
+    ? { steps: (JSON.parse(readFileSync(keptRecord, "utf8")) as { steps: RanStep[] }).steps }
+    : { steps: [] };
 const save = (): void => writeFileSync(recordFile, `${JSON.stringify(record, null, 2)}\n`);
 
 function portraitrl(args: string[]): void {
@@ -78,8 +94,9 @@ function portraitrl(args: string[]): void {
 
 const readEval = (dir: string): EvalJson => evalJsonSchema.parse(JSON.parse(readFileSync(join(dir, "eval.json"), "utf8")));
 const evalDone = (dir: string): boolean => existsSync(join(dir, "eval.json"));
-const metricsLines = (run: string): Record<string, unknown>[] =>
-  readFileSync(join(run, "metrics.jsonl"), "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as Record<string, unknown>);
+const metricsFile = (file: string): Record<string, unknown>[] =>
+  readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as Record<string, unknown>);
+const metricsLines = (run: string): Record<string, unknown>[] => metricsFile(join(run, "metrics.jsonl"));
 
 // ---- 1. benchmark; 2. the budget configs
 mkdirSync(join(root, "configs"), { recursive: true });
@@ -97,11 +114,18 @@ for (const algo of ALGOS) {
 // ---- 3. the compare
 const engine = await fastestEngine();
 if (!RECORDS_ONLY) portraitrl(["compare", "--data", data, "--init", SHIPPED_SFT_DIR, "--preset", DEMO_RL.preset, "--configs", join(root, "configs"), "--seeds", `${SEEDS}`, "--out", cmp,
-  "--engine", engine, "--stop", "val-best", "--algos", `sft,${ALGOS.join(",")},${ARM.name}=naspo:${ARM.file}`, "--no-progress"]);
+  "--engine", engine, "--stop", "val-best", "--algos", ["sft", ...trainedAlgos].join(","), "--no-progress"]);
+
+/** A cell's file: this run's (cmp), else the one a finished earlier run left in results/. */
+const cellFile = (row: string, k: number, file: "eval.json" | "metrics.jsonl"): string | null => {
+  const here = join(cmp, row, `seed${k}`, file === "eval.json" ? "eval" : "run", file);
+  const kept = join(results, row, `seed${k}`, file);
+  return existsSync(here) ? here : existsSync(kept) ? kept : null;
+};
 
 // ---- 4. SFT continued for the longest RL arm's training time
-const trainSeconds = (run: string): number =>
-  metricsLines(run).reduce((t, l) => {
+const trainSeconds = (metrics: string): number =>
+  metricsFile(metrics).reduce((t, l) => {
     const s = l.seconds as { rollout: number; judge: number; update: number };
     return t + s.rollout + s.judge + s.update;
   }, 0);
@@ -114,7 +138,12 @@ if (!RECORDS_ONLY) sftContinued();
 
 /** SFT continued: sized, trained, scored on validation at each checkpoint, its best evaluated on test. */
 function sftContinued(): void {
-  const armSeconds = Object.fromEntries(rlRows.map((r) => [r, seeds.reduce((t, k) => t + trainSeconds(join(cmp, r, `seed${k}`, "run")), 0) / SEEDS]));
+  const missing = rlRows.flatMap((r) => seeds.filter((k) => cellFile(r, k, "metrics.jsonl") === null).map((k) => `${r}/seed${k}`));
+  if (missing.length > 0) {
+    process.stderr.write(`compare:paper-budget: SFT continued waits for every RL cell (missing: ${missing.join(", ")})\n`);
+    return;
+  }
+  const armSeconds = Object.fromEntries(rlRows.map((r) => [r, seeds.reduce((t, k) => t + trainSeconds(cellFile(r, k, "metrics.jsonl")!), 0) / SEEDS]));
   const calib = join(root, "sft-calibration");
   const sftContinuedConfig = join(PACKAGE_ROOT, "configs", "sft-continued.yaml");
   if (!existsSync(join(calib, "metrics.jsonl")) || checkpointSteps(calib).length === 0) {
@@ -155,7 +184,11 @@ function sftContinued(): void {
 
 // ---- 5. tables, curves, grid, records
 mkdirSync(results, { recursive: true });
-const evalsOf = (row: string): EvalJson[] => seeds.map((k) => join(cmp, row, `seed${k}`, "eval")).filter(evalDone).map(readEval);
+const evalsOf = (row: string): EvalJson[] =>
+  seeds.flatMap((k) => {
+    const f = cellFile(row, k, "eval.json");
+    return f === null ? [] : [evalJsonSchema.parse(JSON.parse(readFileSync(f, "utf8")))];
+  });
 const inputs = ROWS.map((row) => ({ method: row, label: row, evals: evalsOf(row) })).filter((r) => r.evals.length > 0);
 const lines: string[] = [`# The comparison at the paper's budget (${SEEDS} training seeds; test split; stops chosen on validation)`, ""];
 const held = inputs.flatMap((r) => r.evals.map((e) => `${r.method}/seed${e.seed}`));
@@ -172,14 +205,22 @@ for (const baseline of ["sft", "naspo"]) {
   for (const row of t.rows) lines.push(`| ${row.label} | ${PAIRED_METRICS.map((m) => formatPairedCell(row.cells[m]!)).join(" | ")} |`);
 }
 lines.push("", "Chosen stops (epochs of the validation curve's best ½·(DP + PF)):", "");
-for (const row of rlRows) lines.push(`- ${row}: ${seeds.map((k) => valBestStop(join(cmp, row, `seed${k}`, "run"))?.epochs ?? "—").join(", ")}`);
+/** The epochs of the checkpoint a cell's test eval read (its val-best point; kept cells have no run folder to ask). */
+const chosenEpochs = (row: string, k: number): number | string => {
+  const evalFile = cellFile(row, k, "eval.json");
+  const metrics = cellFile(row, k, "metrics.jsonl");
+  const step = evalFile === null ? null : /step-(\d+)/.exec(evalJsonSchema.parse(JSON.parse(readFileSync(evalFile, "utf8"))).checkpoint)?.[1];
+  const line = step == null || metrics === null ? undefined : metricsFile(metrics).find((l) => l.step === Number(step));
+  return (line?.val as { epochs?: number } | undefined)?.epochs ?? "—";
+};
+for (const row of rlRows) lines.push(`- ${row}: ${seeds.map((k) => chosenEpochs(row, k)).join(", ")}`);
 writeFileSync(join(results, "table.md"), `${lines.join("\n")}\n`);
 
 const sftValMeans = readEval(sftVal).metrics;
 const curveRuns: CurveRun[] = rlRows.flatMap((row) =>
   seeds.flatMap((k) => {
-    const run = join(cmp, row, `seed${k}`, "run");
-    return existsSync(join(run, "metrics.jsonl")) ? [{ group: row, run: `s${k}`, lines: metricsLines(run).map((l) => rlMetricsLineSchema.parse(l)) }] : [];
+    const f = cellFile(row, k, "metrics.jsonl");
+    return f === null ? [] : [{ group: row, run: `s${k}`, lines: metricsFile(f).map((l) => rlMetricsLineSchema.parse(l)) }];
   }),
 );
 for (const [metric, title] of VALIDATION_CURVES) {
@@ -197,7 +238,9 @@ for (const [metric, title] of VALIDATION_CURVES) {
   await writeChartPng(await curveChart(bySeconds, { ...opts, xLabel: "training seconds (rollout + judge + update; SFT steps)" }), join(results, `curve-${metric}-seconds.png`));
 }
 portraitrl(["grid", ...ROWS.map((r) => join(cmp, r, "seed0", "eval")).filter(evalDone), "--out", join(results, "grid-test-seed0.png"), "--records", "16", "--zoom", "5"]);
-for (const f of ["compare.json", "results.json"]) if (existsSync(join(cmp, f))) copyFileSync(join(cmp, f), join(results, f));
+// A `--rows` run's compare folder holds only its own rows: its records are kept beside the full run's.
+const rowsSuffix = TRAIN_ROWS.length === ALL_RL_ROWS.length ? "" : `.${TRAIN_ROWS.join("+")}`;
+for (const f of ["compare", "results"]) if (existsSync(join(cmp, `${f}.json`))) copyFileSync(join(cmp, `${f}.json`), join(results, `${f}${rowsSuffix}.json`));
 for (const row of ROWS) {
   for (const k of seeds) {
     const dir = join(cmp, row, `seed${k}`);
