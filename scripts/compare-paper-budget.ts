@@ -14,13 +14,15 @@
  *      them, each scored on the same 100 val records, the best ½·(DP + PF) evaluated on test;
  *   5. the records in results/compare-paper-budget/: table.md (means over seeds and the differences paired
  *      by seed against SFT and against NaSPO), the validation curves as PNG against epochs and against
- *      training seconds, the grid reference | target | each method (test, seed 0, 16 records, 5×),
+ *      training seconds, the grid reference | target | each method evaluated in runs/ (test, seed 0, 16
+ *      records, 5×; grid-test-seed0.ROWS.png after a `--rows` run),
  *      compare.json and results.json, each cell's eval.json and metrics.jsonl, and paper-budget.json
  *      (commands, seconds of every step, the SFT-continued sizing, the wall time of the whole comparison).
  * Run it again after an interrupt and it continues. A later session without runs/ keeps the cells already in
  * results/compare-paper-budget/ (their eval.json and metrics.jsonl; the grid shows only cells evaluated in
  * runs/), and `--rows naspo-batch-z,flow-grpo` trains only those RL rows this time (default: all of them), so
- * a comparison too long for one session is finished row by row. `--budget`,
+ * a comparison too long for one session is finished row by row (refused, in one line, when the kept records
+ * were trained from another base than the shipped one). `--budget`,
  * `--out` and `--results` (defaults: configs/budgets/paper.yaml, runs/compare-paper-budget,
  * results/compare-paper-budget) let a smaller budget try the whole pipeline first. `--records-only` runs
  * nothing but the SFT validation point and writes the records of the cells finished so far (a partial
@@ -33,7 +35,7 @@ import { configYaml, overlayConfig } from "../src/compare/arms.js";
 import { benchmarkIsThere } from "../src/demo/steps.js";
 import { evalJsonSchema, metricOf, type EvalJson } from "../src/eval/format.js";
 import { formatPairedCell, pairedSeedTable, PAIRED_METRICS } from "../src/eval/paired-seeds.js";
-import { fastestEngine } from "../src/model/index.js";
+import { checkpointHash, fastestEngine } from "../src/model/index.js";
 import { curveChart, writeChartPng, type CurvePoint } from "../src/report/chart.js";
 import { rlMetricsLineSchema } from "../src/report/run-folder.js";
 import { VALIDATION_CURVES, validationPoints, type CurveRun } from "../src/report/sections/curves.js";
@@ -86,6 +88,17 @@ const record: { steps: RanStep[]; sft_continued?: Record<string, number> } = exi
     ? { steps: (JSON.parse(readFileSync(keptRecord, "utf8")) as { steps: RanStep[] }).steps }
     : { steps: [] };
 const save = (): void => writeFileSync(recordFile, `${JSON.stringify(record, null, 2)}\n`);
+
+// Cells kept in results/ are only finished cells of this comparison if they were trained from the same base.
+const initSha = checkpointHash(SHIPPED_SFT_DIR);
+const keptCompares = existsSync(results) ? readdirSync(results).filter((f) => /^compare(\..+)?\.json$/.test(f)) : [];
+for (const f of keptCompares) {
+  const kept = (JSON.parse(readFileSync(join(results, f), "utf8")) as { init_sha256?: string }).init_sha256;
+  if (kept !== initSha) {
+    process.stderr.write(`compare:paper-budget: ${join(results, f)}: its cells were trained from another base (init sha256 ${kept ?? "missing"}, the shipped one is ${initSha}); move ${results} away to start over\n`);
+    process.exit(2);
+  }
+}
 
 function portraitrl(args: string[]): void {
   record.steps.push(runStep(args));
@@ -237,9 +250,9 @@ for (const [metric, title] of VALIDATION_CURVES) {
   await writeChartPng(await curveChart(byEpoch, { ...opts, xLabel: "epochs (48 groups × G 8 each)" }), join(results, `curve-${metric}-epochs.png`));
   await writeChartPng(await curveChart(bySeconds, { ...opts, xLabel: "training seconds (rollout + judge + update; SFT steps)" }), join(results, `curve-${metric}-seconds.png`));
 }
-portraitrl(["grid", ...ROWS.map((r) => join(cmp, r, "seed0", "eval")).filter(evalDone), "--out", join(results, "grid-test-seed0.png"), "--records", "16", "--zoom", "5"]);
-// A `--rows` run's compare folder holds only its own rows: its records are kept beside the full run's.
+// A `--rows` run's compare folder holds only its own rows: its grid and compare records are kept beside the full run's.
 const rowsSuffix = TRAIN_ROWS.length === ALL_RL_ROWS.length ? "" : `.${TRAIN_ROWS.join("+")}`;
+portraitrl(["grid", ...ROWS.map((r) => join(cmp, r, "seed0", "eval")).filter(evalDone), "--out", join(results, `grid-test-seed0${rowsSuffix}.png`), "--records", "16", "--zoom", "5"]);
 for (const f of ["compare", "results"]) if (existsSync(join(cmp, `${f}.json`))) copyFileSync(join(cmp, `${f}.json`), join(results, `${f}${rowsSuffix}.json`));
 for (const row of ROWS) {
   for (const k of seeds) {
