@@ -203,7 +203,7 @@ const evalsOf = (row: string): EvalJson[] =>
     return f === null ? [] : [evalJsonSchema.parse(JSON.parse(readFileSync(f, "utf8")))];
   });
 const inputs = ROWS.map((row) => ({ method: row, label: row, evals: evalsOf(row) })).filter((r) => r.evals.length > 0);
-const lines: string[] = [`# The comparison at the paper's budget (${SEEDS} training seeds; test split; stops chosen on validation)`, ""];
+const lines: string[] = [`# The comparison at the paper's budget (${SEEDS} training seed${SEEDS === 1 ? "" : "s"}; test split; stops chosen on validation)`, ""];
 const held = inputs.flatMap((r) => r.evals.map((e) => `${r.method}/seed${e.seed}`));
 if (held.length < ROWS.length * SEEDS) lines.push(`**Partial: ${held.length} of ${ROWS.length * SEEDS} cells finished** (${held.join(", ")}).`, "");
 lines.push(`| row | ${PAIRED_METRICS.join(" | ")} |`, `|---|${PAIRED_METRICS.map(() => "---").join("|")}|`);
