@@ -105,7 +105,8 @@ function portraitrl(args: string[]): void {
   save();
 }
 
-const readEval = (dir: string): EvalJson => evalJsonSchema.parse(JSON.parse(readFileSync(join(dir, "eval.json"), "utf8")));
+const readEvalFile = (file: string): EvalJson => evalJsonSchema.parse(JSON.parse(readFileSync(file, "utf8")));
+const readEval = (dir: string): EvalJson => readEvalFile(join(dir, "eval.json"));
 const evalDone = (dir: string): boolean => existsSync(join(dir, "eval.json"));
 const metricsFile = (file: string): Record<string, unknown>[] =>
   readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -200,7 +201,7 @@ mkdirSync(results, { recursive: true });
 const evalsOf = (row: string): EvalJson[] =>
   seeds.flatMap((k) => {
     const f = cellFile(row, k, "eval.json");
-    return f === null ? [] : [evalJsonSchema.parse(JSON.parse(readFileSync(f, "utf8")))];
+    return f === null ? [] : [readEvalFile(f)];
   });
 const inputs = ROWS.map((row) => ({ method: row, label: row, evals: evalsOf(row) })).filter((r) => r.evals.length > 0);
 const lines: string[] = [`# The comparison at the paper's budget (${SEEDS} training seed${SEEDS === 1 ? "" : "s"}; test split; stops chosen on validation)`, ""];
@@ -222,7 +223,7 @@ lines.push("", "Chosen stops (epochs of the validation curve's best ½·(DP + PF
 const chosenEpochs = (row: string, k: number): number | string => {
   const evalFile = cellFile(row, k, "eval.json");
   const metrics = cellFile(row, k, "metrics.jsonl");
-  const step = evalFile === null ? null : /step-(\d+)/.exec(evalJsonSchema.parse(JSON.parse(readFileSync(evalFile, "utf8"))).checkpoint)?.[1];
+  const step = evalFile === null ? null : /step-(\d+)/.exec(readEvalFile(evalFile).checkpoint)?.[1];
   const line = step == null || metrics === null ? undefined : metricsFile(metrics).find((l) => l.step === Number(step));
   return (line?.val as { epochs?: number } | undefined)?.epochs ?? "—";
 };
