@@ -1,5 +1,5 @@
 /**
- * `npm run compare:paper-budget [-- --seeds 3] [--budget FILE.yaml --out DIR --results DIR]`: the RL methods at the paper's budget on the demo regime
+ * `npm run compare:paper-budget [-- --seeds 3] [--first-seed K] [--rows R1,R2|none] [--budget FILE.yaml --out DIR --results DIR]`: the RL methods at the paper's budget on the demo regime
  * (issue 24), resumable, every step a `portraitrl` child process:
  *   1. the demo benchmark, unless already there;
  *   2. per RL method, the config the sweep chose (results/compare-demo-regime/chosen-<algo>.yaml) with the
@@ -10,23 +10,29 @@
  *      checkpoint of its validation curve's best ½·(DP + PF), so test is read once per cell;
  *   4. SFT continued for the wall time of the longest RL arm (the mean over its seeds of the seconds its
  *      epochs spent rolling out, judging and updating; validation is not counted for anyone): the steps are
- *      that time over the seconds per step of a 20-step calibration run, a checkpoint every twelfth of
- *      them, each scored on the same 100 val records, the best ½·(DP + PF) evaluated on test;
+ *      that time over the seconds per step of a 20-step calibration run, sized once when every RL cell is
+ *      first there and then kept in paper-budget.json for every seed; a seed's run waits for its seed's RL
+ *      cells; a checkpoint every twelfth of the steps, each scored on the same 100 val records, the best
+ *      ½·(DP + PF) evaluated on test;
  *   5. the records in results/compare-paper-budget/: table.md (means over seeds and the differences paired
  *      by seed against SFT and against NaSPO), the validation curves as PNG against epochs and against
- *      training seconds, the grid reference | target | each method evaluated in runs/ (test, seed 0, 16
- *      records, 5×; grid-test-seed0.ROWS.png after a `--rows` run),
- *      compare.json and results.json, each cell's eval.json and metrics.jsonl, and paper-budget.json
- *      (commands, seconds of every step, the SFT-continued sizing, the wall time of the whole comparison).
+ *      training seconds, the grid reference | target | each method evaluated in runs/ (test, the first seed
+ *      trained, 16 records, 5×; grid-test-seed0.ROWS.png after a `--rows` run),
+ *      compare.json and results.json, each finished cell's eval.json and metrics.jsonl (SFT continued: its
+ *      val-curve.json), and paper-budget.json (commands, seconds of every step, the SFT-continued sizing,
+ *      the seconds of all steps of the comparison).
  * Run it again after an interrupt and it continues. A later session without runs/ keeps the cells already in
  * results/compare-paper-budget/ (their eval.json and metrics.jsonl; the grid shows only cells evaluated in
- * runs/), and `--rows naspo-batch-z,flow-grpo` trains only those RL rows this time (default: all of them), so
- * a comparison too long for one session is finished row by row (refused, in one line, when the kept records
- * were trained from another base than the shipped one). `--budget`,
+ * runs/), `--rows naspo-batch-z,flow-grpo` trains only those RL rows this time (default: all of them; `none`:
+ * no compare, only SFT continued), and `--first-seed K` only seeds K..SEEDS-1 (the earlier seeds are read
+ * from results/), so a comparison too long for one session is finished row by row and seed by seed
+ * (refused, in one line, when the kept records were trained from another base than the shipped one). Two
+ * invocations may run at once under different `--out` folders: each adds its own steps to the kept
+ * paper-budget.json, and the one that finishes last writes the tables of both. `--budget`,
  * `--out` and `--results` (defaults: configs/budgets/paper.yaml, runs/compare-paper-budget,
  * results/compare-paper-budget) let a smaller budget try the whole pipeline first. `--records-only` runs
  * nothing but the SFT validation point and writes the records of the cells finished so far (a partial
- * comparison: table.md says which cells it holds; the SFT-continued curve is drawn by a full run only).
+ * comparison: table.md says which cells it holds).
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -48,16 +54,22 @@ const flag = (name: string, def: string): string => {
   return i >= 0 ? (process.argv[i + 1] ?? "") : def;
 };
 const SEEDS = Number(flag("seeds", "3"));
+const FIRST_SEED = Number(flag("first-seed", "0"));
 const ALL_RL_ROWS = ["naspo", "diffusion-nft", "flow-grpo", "naspo-batch-z"];
-const TRAIN_ROWS = flag("rows", ALL_RL_ROWS.join(",")).split(",");
+const rowsFlag = flag("rows", ALL_RL_ROWS.join(","));
+const TRAIN_ROWS = rowsFlag === "none" ? [] : rowsFlag.split(",");
 const unknownRow = TRAIN_ROWS.find((r) => !ALL_RL_ROWS.includes(r));
 if (unknownRow !== undefined) {
-  process.stderr.write(`compare:paper-budget: --rows ${unknownRow}: expected some of ${ALL_RL_ROWS.join(", ")}\n`);
+  process.stderr.write(`compare:paper-budget: --rows ${unknownRow}: expected some of ${ALL_RL_ROWS.join(", ")}, or none\n`);
   process.exit(2);
 }
 const RECORDS_ONLY = process.argv.includes("--records-only");
 if (!Number.isInteger(SEEDS) || SEEDS < 1) {
   process.stderr.write(`compare:paper-budget: --seeds ${flag("seeds", "")}: expected an integer >= 1\n`);
+  process.exit(2);
+}
+if (!Number.isInteger(FIRST_SEED) || FIRST_SEED < 0 || FIRST_SEED >= SEEDS) {
+  process.stderr.write(`compare:paper-budget: --first-seed ${flag("first-seed", "")}: expected an integer from 0 to ${SEEDS - 1} (--seeds ${SEEDS})\n`);
   process.exit(2);
 }
 const budgetFile = resolve(flag("budget", join(PACKAGE_ROOT, "configs", "budgets", "paper.yaml")));
@@ -69,6 +81,7 @@ if (!existsSync(budgetFile)) {
 const ALGOS = ["naspo", "diffusion-nft", "flow-grpo"] as const;
 const ARM = { name: "naspo-batch-z", file: join(PACKAGE_ROOT, "configs", "arms", "sigma-batch-z.yaml") };
 const ROWS = ["sft", ...ALGOS, ARM.name, "sft-continued"];
+const SFT_CONTINUED_CONFIG = join(PACKAGE_ROOT, "configs", "sft-continued.yaml");
 const trainedAlgos = [...ALGOS.filter((a) => TRAIN_ROWS.includes(a)), ...(TRAIN_ROWS.includes(ARM.name) ? [`${ARM.name}=naspo:${ARM.file}`] : [])];
 /** The budget's validation subset: SFT and SFT-continued are scored on the same val records as the RL curves. */
 const VAL_SAMPLES = (YAML.parse(readFileSync(budgetFile, "utf8")) as { validation?: { samples?: number } }).validation?.samples ?? 100;
@@ -76,17 +89,21 @@ const VAL_SAMPLES = (YAML.parse(readFileSync(budgetFile, "utf8")) as { validatio
 const b = DEMO_BENCHMARK;
 const data = join(PACKAGE_ROOT, "runs", `benchmark-${b.size}`);
 const root = resolve(flag("out", join(PACKAGE_ROOT, "runs", "compare-paper-budget")));
-const cmp = join(root, "cmp");
+// A compare folder can be extended, not shrunk: one folder per first seed.
+const cmp = join(root, FIRST_SEED === 0 ? "cmp" : `cmp-from-seed${FIRST_SEED}`);
 const results = resolve(flag("results", join(PACKAGE_ROOT, "results", "compare-paper-budget")));
 const recordFile = join(root, "paper-budget.json");
 
-// A later session without runs/ goes on from the steps the records hold, so the wall time counts every session.
+// A later session without runs/ goes on from the steps (and the SFT-continued sizing) the records hold, so the
+// wall time counts every session and every seed's SFT-continued run gets the same steps.
+type BudgetRecord = { steps: RanStep[]; sft_continued?: Record<string, number> };
 const keptRecord = join(results, "paper-budget.json");
-const record: { steps: RanStep[]; sft_continued?: Record<string, number> } = existsSync(recordFile)
-  ? JSON.parse(readFileSync(recordFile, "utf8"))
-  : existsSync(keptRecord)
-    ? { steps: (JSON.parse(readFileSync(keptRecord, "utf8")) as { steps: RanStep[] }).steps }
-    : { steps: [] };
+const readKept = (): BudgetRecord | null => {
+  if (!existsSync(keptRecord)) return null;
+  const { steps, sft_continued } = JSON.parse(readFileSync(keptRecord, "utf8")) as BudgetRecord;
+  return { steps, ...(sft_continued ? { sft_continued } : {}) };
+};
+const record: BudgetRecord = existsSync(recordFile) ? JSON.parse(readFileSync(recordFile, "utf8")) : (readKept() ?? { steps: [] });
 const save = (): void => writeFileSync(recordFile, `${JSON.stringify(record, null, 2)}\n`);
 
 // Cells kept in results/ are only finished cells of this comparison if they were trained from the same base.
@@ -127,8 +144,8 @@ for (const algo of ALGOS) {
 
 // ---- 3. the compare
 const engine = await fastestEngine();
-if (!RECORDS_ONLY) portraitrl(["compare", "--data", data, "--init", SHIPPED_SFT_DIR, "--preset", DEMO_RL.preset, "--configs", join(root, "configs"), "--seeds", `${SEEDS}`, "--out", cmp,
-  "--engine", engine, "--stop", "val-best", "--algos", ["sft", ...trainedAlgos].join(","), "--no-progress"]);
+if (!RECORDS_ONLY && trainedAlgos.length > 0) portraitrl(["compare", "--data", data, "--init", SHIPPED_SFT_DIR, "--preset", DEMO_RL.preset, "--configs", join(root, "configs"),
+  "--seeds", `${SEEDS - FIRST_SEED}`, "--first-seed", `${FIRST_SEED}`, "--out", cmp, "--engine", engine, "--stop", "val-best", "--algos", ["sft", ...trainedAlgos].join(","), "--no-progress"]);
 
 /** A cell's file: this run's (cmp), else the one a finished earlier run left in results/. */
 const cellFile = (row: string, k: number, file: "eval.json" | "metrics.jsonl"): string | null => {
@@ -145,35 +162,54 @@ const trainSeconds = (metrics: string): number =>
   }, 0);
 const rlRows = [...ALGOS, ARM.name];
 const seeds = Array.from({ length: SEEDS }, (_, k) => k);
+const trainSeeds = seeds.filter((k) => k >= FIRST_SEED);
 const sftVal = join(root, "sft-val");
 if (!evalDone(sftVal)) portraitrl(["eval", "--ckpt", SHIPPED_SFT_DIR, "--data", data, "--split", "val", "--samples", `${VAL_SAMPLES}`, "--out", sftVal, "--engine", engine, "--method", "sft", "--overwrite"]);
-const continuedCurves: CurvePoint[][] = [];
+/** Each seed's SFT-continued validation points (this run's, else the ones a finished earlier run left in results/). */
+const continuedCurves = new Map<number, CurvePoint[]>();
+const keptCurveFile = (k: number): string => join(results, "sft-continued", `seed${k}`, "val-curve.json");
 if (!RECORDS_ONLY) sftContinued();
+for (const k of seeds) if (!continuedCurves.has(k) && existsSync(keptCurveFile(k))) continuedCurves.set(k, JSON.parse(readFileSync(keptCurveFile(k), "utf8")) as CurvePoint[]);
 
-/** SFT continued: sized, trained, scored on validation at each checkpoint, its best evaluated on test. */
-function sftContinued(): void {
+/** Its steps, fixed once: the longest RL arm's mean training seconds over the seeds, over a calibration run's seconds per step. */
+function sftContinuedSizing(): { steps: number; ckpt_every: number } | null {
+  if (record.sft_continued) return { steps: record.sft_continued.steps!, ckpt_every: record.sft_continued.ckpt_every! };
   const missing = rlRows.flatMap((r) => seeds.filter((k) => cellFile(r, k, "metrics.jsonl") === null).map((k) => `${r}/seed${k}`));
   if (missing.length > 0) {
-    process.stderr.write(`compare:paper-budget: SFT continued waits for every RL cell (missing: ${missing.join(", ")})\n`);
-    return;
+    process.stderr.write(`compare:paper-budget: SFT continued is sized from every RL cell; it waits for them (missing: ${missing.join(", ")})\n`);
+    return null;
   }
   const armSeconds = Object.fromEntries(rlRows.map((r) => [r, seeds.reduce((t, k) => t + trainSeconds(cellFile(r, k, "metrics.jsonl")!), 0) / SEEDS]));
   const calib = join(root, "sft-calibration");
-  const sftContinuedConfig = join(PACKAGE_ROOT, "configs", "sft-continued.yaml");
   if (!existsSync(join(calib, "metrics.jsonl")) || checkpointSteps(calib).length === 0) {
-    portraitrl(["sft", "--init", SHIPPED_SFT_DIR, "--data", data, "--out", calib, "--config", sftContinuedConfig, "--steps", "20", "--ckpt-every", "20", "--seed", "0", "--no-progress"]);
+    portraitrl(["sft", "--init", SHIPPED_SFT_DIR, "--data", data, "--out", calib, "--config", SFT_CONTINUED_CONFIG, "--steps", "20", "--ckpt-every", "20", "--seed", "0", "--no-progress"]);
   }
   const calibLast = metricsLines(calib).at(-1) as { step: number; time_s: number };
   const longest = Math.max(...Object.values(armSeconds));
-  const steps = record.sft_continued?.steps ?? Math.max(12, Math.round(longest / (calibLast.time_s / calibLast.step)));
+  const steps = Math.max(12, Math.round(longest / (calibLast.time_s / calibLast.step)));
   const every = Math.ceil(steps / 12);
-  record.sft_continued = { longest_rl_arm_seconds: longest, calibration_seconds_per_step: calibLast.time_s / calibLast.step, steps, ckpt_every: every, ...Object.fromEntries(Object.entries(armSeconds).map(([k, v]) => [`${k}_seconds`, v])) };
+  record.sft_continued = { sized_from_seeds: SEEDS, longest_rl_arm_seconds: longest, calibration_seconds_per_step: calibLast.time_s / calibLast.step, steps, ckpt_every: every, ...Object.fromEntries(Object.entries(armSeconds).map(([k, v]) => [`${k}_seconds`, v])) };
   save();
-  for (const k of seeds) {
+  return { steps, ckpt_every: every };
+}
+
+/** SFT continued: sized, trained, scored on validation at each checkpoint, its best evaluated on test. */
+function sftContinued(): void {
+  const sizing = sftContinuedSizing();
+  if (sizing === null) return;
+  const { steps, ckpt_every: every } = sizing;
+  for (const k of trainSeeds) {
+    const keptOnly = !existsSync(join(cmp, "sft-continued", `seed${k}`)) && existsSync(join(results, "sft-continued", `seed${k}`, "eval.json")) && existsSync(keptCurveFile(k));
+    const missing = rlRows.filter((r) => cellFile(r, k, "metrics.jsonl") === null);
+    if (keptOnly) continue;
+    if (missing.length > 0) {
+      process.stderr.write(`compare:paper-budget: SFT continued, seed ${k}, waits for the RL cells of its seed (missing: ${missing.join(", ")})\n`);
+      continue;
+    }
     const dir = join(cmp, "sft-continued", `seed${k}`);
     const run = join(dir, "run");
     if (Math.max(0, ...checkpointSteps(run)) < steps) {
-      portraitrl(["sft", "--init", SHIPPED_SFT_DIR, "--data", data, "--out", run, "--config", sftContinuedConfig, "--steps", `${steps}`, "--ckpt-every", `${every}`, "--keep-checkpoints", "13", "--seed", `${k}`, "--no-progress"]);
+      portraitrl(["sft", "--init", SHIPPED_SFT_DIR, "--data", data, "--out", run, "--config", SFT_CONTINUED_CONFIG, "--steps", `${steps}`, "--ckpt-every", `${every}`, "--keep-checkpoints", "13", "--seed", `${k}`, "--no-progress"]);
     }
     const last = metricsLines(run).at(-1) as { step: number; time_s: number };
     const secondsAt = (step: number): number => (step * last.time_s) / last.step; // its mean seconds per step (metrics are logged every few steps)
@@ -187,7 +223,7 @@ function sftContinued(): void {
       if (best === null || score > best.score) best = { step, score };
       for (const metric of ["judge_dp", "judge_pf", "mse", "ssim"] as const) points.push({ group: `sft-continued:${metric}`, run: `s${k}`, order: order + 1, x: secondsAt(step), y: metricOf(m, metric).mean });
     }
-    continuedCurves.push(points);
+    continuedCurves.set(k, points);
     const test = join(dir, "eval");
     const ckpt = runPaths.checkpoint(run, best!.step);
     if (!evalDone(test) || readEval(test).checkpoint !== `${ckpt} (ema)`) {
@@ -228,6 +264,11 @@ const chosenEpochs = (row: string, k: number): number | string => {
   return (line?.val as { epochs?: number } | undefined)?.epochs ?? "—";
 };
 for (const row of rlRows) lines.push(`- ${row}: ${seeds.map((k) => chosenEpochs(row, k)).join(", ")}`);
+const chosenStep = (k: number): string => {
+  const f = cellFile("sft-continued", k, "eval.json");
+  return (f === null ? undefined : /step-(\d+)/.exec(readEvalFile(f).checkpoint)?.[1]) ?? "—";
+};
+lines.push(`- sft-continued (SFT steps of the best ½·(DP + PF) on validation): ${seeds.map(chosenStep).join(", ")}`);
 writeFileSync(join(results, "table.md"), `${lines.join("\n")}\n`);
 
 const sftValMeans = readEval(sftVal).metrics;
@@ -251,18 +292,26 @@ for (const [metric, title] of VALIDATION_CURVES) {
   await writeChartPng(await curveChart(byEpoch, { ...opts, xLabel: "epochs (48 groups × G 8 each)" }), join(results, `curve-${metric}-epochs.png`));
   await writeChartPng(await curveChart(bySeconds, { ...opts, xLabel: "training seconds (rollout + judge + update; SFT steps)" }), join(results, `curve-${metric}-seconds.png`));
 }
-// A `--rows` run's compare folder holds only its own rows: its grid and compare records are kept beside the full run's.
-const rowsSuffix = TRAIN_ROWS.length === ALL_RL_ROWS.length ? "" : `.${TRAIN_ROWS.join("+")}`;
-portraitrl(["grid", ...ROWS.map((r) => join(cmp, r, "seed0", "eval")).filter(evalDone), "--out", join(results, `grid-test-seed0${rowsSuffix}.png`), "--records", "16", "--zoom", "5"]);
+// A `--rows` or `--first-seed` run's compare folder holds only its own cells: its grid and compare records are kept beside the full run's.
+const rowsSuffix = `${TRAIN_ROWS.length === ALL_RL_ROWS.length ? "" : `.${TRAIN_ROWS.join("+") || "none"}`}${FIRST_SEED === 0 ? "" : `.from-seed${FIRST_SEED}`}`;
+const gridEvals = ROWS.map((r) => join(cmp, r, `seed${FIRST_SEED}`, "eval")).filter(evalDone);
+if (gridEvals.length > 0) portraitrl(["grid", ...gridEvals, "--out", join(results, `grid-test-seed${FIRST_SEED}${rowsSuffix}.png`), "--records", "16", "--zoom", "5"]);
 for (const f of ["compare", "results"]) if (existsSync(join(cmp, `${f}.json`))) copyFileSync(join(cmp, `${f}.json`), join(results, `${f}${rowsSuffix}.json`));
+// Finished cells only (an eval of its chosen checkpoint): a run stopped part-way leaves nothing in results/.
 for (const row of ROWS) {
-  for (const k of seeds) {
+  for (const k of trainSeeds) {
     const dir = join(cmp, row, `seed${k}`);
+    if (!evalDone(join(dir, "eval"))) continue;
     mkdirSync(join(results, row, `seed${k}`), { recursive: true });
-    if (evalDone(join(dir, "eval"))) copyFileSync(join(dir, "eval", "eval.json"), join(results, row, `seed${k}`, "eval.json"));
+    copyFileSync(join(dir, "eval", "eval.json"), join(results, row, `seed${k}`, "eval.json"));
     if (existsSync(join(dir, "run", "metrics.jsonl"))) copyFileSync(join(dir, "run", "metrics.jsonl"), join(results, row, `seed${k}`, "metrics.jsonl"));
+    if (row === "sft-continued" && continuedCurves.has(k)) writeFileSync(keptCurveFile(k), `${JSON.stringify(continuedCurves.get(k), null, 1)}\n`);
   }
 }
-const wall = record.steps.reduce((t, s) => t + s.seconds, 0);
-writeFileSync(join(results, "paper-budget.json"), `${JSON.stringify({ ...record, seeds: SEEDS, rows: ROWS, engine, wall_seconds: wall, configs: readdirSync(join(root, "configs")) }, null, 2)}\n`);
+// Another invocation (another --out, e.g. a later seed on the other core) may have added its steps meanwhile: keep both.
+const kept = readKept();
+const ownSteps = record.steps.filter((s) => !kept?.steps.some((t) => t.command === s.command && t.seconds === s.seconds));
+const merged: BudgetRecord = { steps: [...(kept?.steps ?? []), ...ownSteps], ...(record.sft_continued ?? kept?.sft_continued ? { sft_continued: record.sft_continued ?? kept!.sft_continued } : {}) };
+const wall = merged.steps.reduce((t, s) => t + s.seconds, 0);
+writeFileSync(join(results, "paper-budget.json"), `${JSON.stringify({ ...merged, seeds: SEEDS, rows: ROWS, engine, wall_seconds: wall, configs: readdirSync(join(root, "configs")) }, null, 2)}\n`);
 process.stderr.write(`compare:paper-budget: ${(wall / 3600).toFixed(2)} h of steps in all; records in ${results}\n`);

@@ -88,6 +88,7 @@ describe("portraitrl compare (CLI)", () => {
       [["--algos", "sft,dpo"], /--algos: unknown algorithm "dpo"; valid: sft, naspo, diffusion-nft, flow-grpo, uniworld-v2/],
       [["--rewards", "ours,clip"], /--rewards: unknown reward "clip"; valid: ours, dual-pd, clip-t, clip-i, dino-i/],
       [["--seeds", "0"], /--seeds "0": expected an integer >= 1/],
+      [["--first-seed", "-1"], /--first-seed "-1": expected an integer >= 0/],
       [["--algos", `sft,x=dpo:${armLr}`], /--algos: arm x: unknown algorithm "dpo"; valid: naspo, diffusion-nft/],
       [["--algos", `sft,naspo=naspo:${armLr}`], /--algos: arm name "naspo" is taken by a method or reward; choose another/],
       [["--rewards", `ours,x=naspo:${join(root, "nope.yaml")}`], /--rewards: arm x: .*nope\.yaml: no such file/],
@@ -213,6 +214,20 @@ describe("portraitrl compare (CLI)", () => {
     expect(Object.values(manifest.cells).map((c) => (c as { skipped: boolean }).skipped)).toEqual(Array(10).fill(true));
   });
 
+  it("--first-seed 1 trains seed 1 alone: the same cell as the folder that trained seeds 0 and 1", { timeout: 120_000 }, async () => {
+    const alone = join(root, "cmp-seed1");
+    const r = await cli("compare", "--data", data, "--init", ckpt, "--out", alone, "--algos", "sft,naspo", "--seeds", "1", "--first-seed", "1",
+      "--preset", "tiny", "--epochs", "1", "--configs", configs, "--samples", "2", "--no-progress", "--levels", "0-3");
+    expect(r.status, r.stderr.slice(-2000)).toBe(0);
+    expect(existsSync(join(alone, "naspo", "seed0"))).toBe(false);
+    expect(JSON.parse(await readFile(join(alone, "compare.json"), "utf8")).seeds).toEqual([1]);
+    for (const row of ["sft", "naspo"]) {
+      const [own, both] = await Promise.all([join(alone, row), join(out, row)].map(async (d) => JSON.parse(await readFile(join(d, "seed1", "eval", "eval.json"), "utf8"))));
+      expect(own.seed).toBe(1);
+      expect(own.metrics, row).toEqual(both.metrics);
+    }
+  });
+
   it("refuses other settings, and a corrupted results.json, without touching the folder", async () => {
     // a repeated option: the last value counts (commander)
     const epochs = await cli(...base, "--epochs", "2");
@@ -222,6 +237,9 @@ describe("portraitrl compare (CLI)", () => {
     const shrink = await cli(...base, "--seeds", "1");
     expect(shrink.status).toBe(2);
     expect(shrink.stderr).toMatch(/seeds differs: .* drops 1/);
+    const later = await cli(...base, "--seeds", "1", "--first-seed", "1");
+    expect(later.status).toBe(2);
+    expect(later.stderr).toMatch(/seeds differs: .* drops 0/);
     if ((await fastestEngine()) === "onnx") {
       const engine = await cli(...base, "--engine", "onnx");
       expect(engine.status).toBe(2);

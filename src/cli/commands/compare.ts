@@ -1,9 +1,10 @@
 /**
  * `portraitrl compare --data DIR --init SFT_CKPT --out DIR [--algos sft,flow-grpo,diffusion-nft,uniworld-v2,naspo]
- *  [--seeds 3] [--rewards ours,dual-pd,clip-i] [--preset cpu] [--epochs N] [--configs DIR] [--samples N]
+ *  [--seeds 3] [--first-seed 0] [--rewards ours,dual-pd,clip-i] [--preset cpu] [--epochs N] [--configs DIR] [--samples N]
  *  [--jobs 1] [--engine jax|onnx] [--stop latest|val-best] [judge flags] [--clip-model DIR --dino-model DIR] [--no-progress]`: trains every algorithm
  * (and NaSPO under every --rewards reward) from the same checkpoint under the same preset, epochs,
- * judge and data for seeds 0..N-1, evaluates each, and writes table.md (paper Tables 1 and 3, mean ±
+ * judge and data for seeds K..K+N-1 (K = --first-seed, 0 by default; a later seed alone is the same cell as
+ * in a folder that trained them all), evaluates each, and writes table.md (paper Tables 1 and 3, mean ±
  * 95% CI over seeds, and the differences paired by seed against SFT and NaSPO), results.json and
  * compare.json. A row of either table may be an ablation arm, `NAME=ALGO:OVERRIDE.yaml`
  * (src/compare/arms.ts). Every train and eval is a `portraitrl` child
@@ -37,6 +38,7 @@ import { requiredInt } from "../int-flag.js";
 interface CompareCliOptions extends CellCommandFlags {
   algos: string;
   seeds: string;
+  firstSeed: string;
   rewards?: string;
 }
 
@@ -144,7 +146,8 @@ export function registerCompare(program: Command): void {
     .requiredOption("--init <ckpt>", "SFT checkpoint (or SFT run folder: its latest checkpoint) every method starts from (the sft row evaluates it as is)")
     .requiredOption("--out <dir>", "compare folder: <method>/seed<k>/{run,eval}, reward-<name>/seed<k>/{run,eval}")
     .option("--algos <list>", `methods (Table 1), comma-separated: ${METHODS.join(", ")}, or an arm NAME=ALGO:OVERRIDE.yaml (ALGO under CONFIGS/ALGO.yaml with the override on top)`, "sft,flow-grpo,diffusion-nft,uniworld-v2,naspo")
-    .option("--seeds <n>", "training and eval seeds 0..N-1", "3")
+    .option("--seeds <n>", "training and eval seeds K..K+N-1 (K: --first-seed)", "3")
+    .option("--first-seed <k>", "the first of the seeds", "0")
     .option("--rewards <list>", `reward ablation (Table 3): NaSPO with each reward: ${REWARD_VARIANTS.join(", ")} (ours reuses the naspo method's cells), or an arm NAME=ALGO:OVERRIDE.yaml`)
     .option("--preset <name>", `training preset for every method: ${TRAIN_PRESETS.join(", ")}`, "cpu")
     .option("--epochs <n>", "epochs for every method (default: the preset's)")
@@ -160,7 +163,8 @@ export function registerCompare(program: Command): void {
     const methods = methodEntries.map((e) => e.name);
     const rewards = rewardEntries.map((e) => e.name);
     const nSeeds = requiredInt("--seeds", o.seeds, 1);
-    const seeds = Array.from({ length: nSeeds }, (_, k) => k);
+    const firstSeed = requiredInt("--first-seed", o.firstSeed, 0);
+    const seeds = Array.from({ length: nSeeds }, (_, k) => firstSeed + k);
     const { common, out, configs, jobs, judge, embedders, optionalSettings } = await readCellFlags(o, self);
     const { data, init, epochs, samples } = common;
     const training = await checkTraining(o, methodEntries, rewardEntries, configs, epochs, init, out);
