@@ -200,8 +200,8 @@ function sftContinued(): void {
   const { steps, ckpt_every: every } = sizing;
   for (const k of trainSeeds) {
     const keptOnly = !existsSync(join(cmp, "sft-continued", `seed${k}`)) && existsSync(join(results, "sft-continued", `seed${k}`, "eval.json")) && existsSync(keptCurveFile(k));
-    const missing = rlRows.filter((r) => cellFile(r, k, "metrics.jsonl") === null);
     if (keptOnly) continue;
+    const missing = rlRows.filter((r) => cellFile(r, k, "metrics.jsonl") === null);
     if (missing.length > 0) {
       process.stderr.write(`compare:paper-budget: SFT continued, seed ${k}, waits for the RL cells of its seed (missing: ${missing.join(", ")})\n`);
       continue;
@@ -255,20 +255,19 @@ for (const baseline of ["sft", "naspo"]) {
   for (const row of t.rows) lines.push(`| ${row.label} | ${PAIRED_METRICS.map((m) => formatPairedCell(row.cells[m]!)).join(" | ")} |`);
 }
 lines.push("", "Chosen stops (epochs of the validation curve's best ½·(DP + PF)):", "");
-/** The epochs of the checkpoint a cell's test eval read (its val-best point; kept cells have no run folder to ask). */
-const chosenEpochs = (row: string, k: number): number | string => {
+/** The step of the checkpoint a cell's test eval read (its val-best point; kept cells have no run folder to ask). */
+const chosenStep = (row: string, k: number): string | undefined => {
   const evalFile = cellFile(row, k, "eval.json");
+  return evalFile === null ? undefined : /step-(\d+)/.exec(readEvalFile(evalFile).checkpoint)?.[1];
+};
+const chosenEpochs = (row: string, k: number): number | string => {
+  const step = chosenStep(row, k);
   const metrics = cellFile(row, k, "metrics.jsonl");
-  const step = evalFile === null ? null : /step-(\d+)/.exec(readEvalFile(evalFile).checkpoint)?.[1];
-  const line = step == null || metrics === null ? undefined : metricsFile(metrics).find((l) => l.step === Number(step));
+  const line = step === undefined || metrics === null ? undefined : metricsFile(metrics).find((l) => l.step === Number(step));
   return (line?.val as { epochs?: number } | undefined)?.epochs ?? "—";
 };
 for (const row of rlRows) lines.push(`- ${row}: ${seeds.map((k) => chosenEpochs(row, k)).join(", ")}`);
-const chosenStep = (k: number): string => {
-  const f = cellFile("sft-continued", k, "eval.json");
-  return (f === null ? undefined : /step-(\d+)/.exec(readEvalFile(f).checkpoint)?.[1]) ?? "—";
-};
-lines.push(`- sft-continued (SFT steps of the best ½·(DP + PF) on validation): ${seeds.map(chosenStep).join(", ")}`);
+lines.push(`- sft-continued (SFT steps of the best ½·(DP + PF) on validation): ${seeds.map((k) => chosenStep("sft-continued", k) ?? "—").join(", ")}`);
 writeFileSync(join(results, "table.md"), `${lines.join("\n")}\n`);
 
 const sftValMeans = readEval(sftVal).metrics;
