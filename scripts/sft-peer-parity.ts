@@ -8,14 +8,16 @@
  * with `portraitrl eval --weights base --split val` of the portraitrl run's checkpoints at the same steps.
  *
  *   npx tsx scripts/sft-peer-parity.ts --data DIR --like SFT_CKPT --out DIR [--steps 1500] [--every 500] [--seed 0]
- *     [--set FIELD=JSON ...] [--edit-weight λ] [--lr X] [--engine jax|onnx]
+ *     [--set FIELD=JSON ...] [--edit-weight λ] [--lr X] [--schedule constant|cosine] [--min-lr-factor F] [--ema D]
+ *     [--engine jax|onnx]
  *
  * `--like` is a checkpoint of the portraitrl run on the same data: the model config (and so the
  * vocabulary built from the data) is taken from it. `--set` overrides one model-config field (e.g.
  * `--set hidden=192 --set 'ropeAxes=[8,20,20]'`), validated like any config, so the peer can try other
  * shapes on the same data (issue 25). `--edit-weight λ` weighs the token elements the edit changes 1 + λ in the
  * peer's loss (bench/peer/sft.py; 0, the default, is portraitrl's recipe). `--lr` replaces the recipe's AdamW
- * learning rate (default: portraitrl's, DESIGN §9). `--engine` is the eval's sampling engine. Prints one JSON object
+ * learning rate (default: portraitrl's, DESIGN §9). `--schedule cosine` decays it after the warm-up to F·lr (default
+ * F 0.1) at the last step; `--ema D` scores the EMA weights (decay D) instead of the raw ones. `--engine` is the eval's sampling engine. Prints one JSON object
  * with each step's val metrics and writes it to OUT/peer.json.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -56,6 +58,21 @@ const opt = DEFAULT_SFT_CONFIG.optimizer;
 const lr = Number(arg("lr", String(opt.lr)));
 if (!Number.isFinite(lr) || lr <= 0) {
   process.stderr.write(`sft-peer-parity: --lr ${arg("lr")}: expected a number > 0\n`);
+  process.exit(2);
+}
+const schedule = arg("schedule", "constant");
+const minLrFactor = Number(arg("min-lr-factor", "0.1"));
+const ema = Number(arg("ema", "0"));
+if (schedule !== "constant" && schedule !== "cosine") {
+  process.stderr.write(`sft-peer-parity: --schedule ${schedule}: expected constant or cosine\n`);
+  process.exit(2);
+}
+if (!(minLrFactor >= 0 && minLrFactor <= 1)) {
+  process.stderr.write(`sft-peer-parity: --min-lr-factor ${arg("min-lr-factor")}: expected a number in [0, 1]\n`);
+  process.exit(2);
+}
+if (!(ema >= 0 && ema < 1)) {
+  process.stderr.write(`sft-peer-parity: --ema ${arg("ema")}: expected a number in [0, 1)\n`);
   process.exit(2);
 }
 const overrides: Record<string, unknown> = {};
@@ -102,7 +119,7 @@ writeFileSync(
   JSON.stringify({
     config, vocabSize: vocabSize(config), spec: model.baseSpec.map((e) => [e.name, e.shape, e.offset]), size: model.baseSize,
     count: examples.count, tokens: model.tokensPerImage, tokenDim: model.tokenDim,
-    seed, steps, every, batch: DEFAULT_SFT_CONFIG.batchSize, lr, warmup: opt.warmupSteps, editWeight,
+    seed, steps, every, batch: DEFAULT_SFT_CONFIG.batchSize, lr, warmup: opt.warmupSteps, editWeight, schedule, minLrFactor, ema,
   }),
 );
 
@@ -121,6 +138,6 @@ for await (const line of createInterface({ input: peer.stdout })) {
   results.push({ step: saved.step, train_loss: saved.loss, peer_seconds: saved.seconds, val: { mse: m.mse?.mean, ssim: m.ssim?.mean, mse_figure: m.mse_figure?.mean, judge_dp: m.judge_dp?.mean, judge_pf: m.judge_pf?.mean } });
   process.stderr.write(`sft-peer-parity: ${JSON.stringify(results.at(-1))}\n`);
 }
-const record = JSON.stringify({ data, like, overrides, editWeight, lr, config, steps, every, seed, engine, python, results }, null, 2);
+const record = JSON.stringify({ data, like, overrides, editWeight, lr, schedule, minLrFactor, ema, config, steps, every, seed, engine, python, results }, null, 2);
 writeFileSync(join(out, "peer.json"), `${record}\n`);
 console.log(record);
