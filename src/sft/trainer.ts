@@ -153,7 +153,7 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
   try {
     while (step < config.steps) {
       const started = performance.now();
-      const lr = learningRate(config.optimizer, step + 1);
+      const lr = learningRate(config.optimizer, step + 1, config.steps);
       const r = await trainer.step(state, batchArrays(batches.make(step + 1), N, P, W), lr);
       if (ema && emaParams) {
         emaParams = ema.update(emaParams, state.params);

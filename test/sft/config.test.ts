@@ -30,11 +30,23 @@ describe("SFT config", () => {
   it("model overrides widen the preset; the learning rate warms up linearly, then stays", () => {
     expect(sftModelConfig(tinyConfig({ model: { hidden: 128, heads: 4 } })).hidden).toBe(128);
     const o = { ...DEFAULT_SFT_CONFIG.optimizer, lr: 1e-3, warmupSteps: 100 };
-    expect(learningRate(o, 1)).toBeCloseTo(1e-5, 15);
-    expect(learningRate(o, 50)).toBeCloseTo(5e-4, 15);
-    expect(learningRate(o, 100)).toBe(1e-3);
-    expect(learningRate(o, 5000)).toBe(1e-3);
-    expect(learningRate({ ...o, warmupSteps: 0 }, 1)).toBe(1e-3);
+    expect(learningRate(o, 1, 5000)).toBeCloseTo(1e-5, 15);
+    expect(learningRate(o, 50, 5000)).toBeCloseTo(5e-4, 15);
+    expect(learningRate(o, 100, 5000)).toBe(1e-3);
+    expect(learningRate(o, 5000, 5000)).toBe(1e-3);
+    expect(learningRate({ ...o, warmupSteps: 0 }, 1, 5000)).toBe(1e-3);
+  });
+
+  it("cosine decay: lr at the end of the warm-up, the mean of lr and the floor half-way, the floor at the last step", () => {
+    const o = { ...DEFAULT_SFT_CONFIG.optimizer, lr: 3e-3, warmupSteps: 100, decay: { kind: "cosine" as const, minFactor: 0.1 } };
+    expect(learningRate(o, 50, 10100)).toBeCloseTo(1.5e-3, 15);
+    expect(learningRate(o, 100, 10100)).toBeCloseTo(3e-3, 15);
+    expect(learningRate(o, 5100, 10100)).toBeCloseTo(0.5 * (3e-3 + 3e-4), 15);
+    expect(learningRate(o, 10100, 10100)).toBeCloseTo(3e-4, 15);
+    const falling = [100, 2600, 5100, 7600, 10100].map((s) => learningRate(o, s, 10100));
+    expect(falling.every((v, i) => i === 0 || v < falling[i - 1]!)).toBe(true);
+    expect(resolveSftConfig(undefined, { optimizer: { decay: { kind: "cosine", minFactor: 0.1 } } }).optimizer.decay).toEqual({ kind: "cosine", minFactor: 0.1 });
+    expect(() => resolveSftConfig(undefined, { optimizer: { decay: { kind: "linear", minFactor: 0.1 } } })).toThrow(/optimizer\.decay\.kind/);
   });
 });
 
