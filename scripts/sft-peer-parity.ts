@@ -32,12 +32,17 @@ import { DEFAULT_SFT_CONFIG, prepareExamples, streamSeed } from "../src/sft/inde
 import { PACKAGE_ROOT } from "../src/demo/settings.js";
 import { PEER_THREADS, pythonPath, torchMissing } from "../bench/peer.js";
 
+/** One line naming the flag, exit 2, before any work. */
+function usageError(message: string): never {
+  process.stderr.write(`sft-peer-parity: ${message}\n`);
+  process.exit(2);
+}
+
 function arg(name: string, def?: string): string {
   const i = process.argv.indexOf(`--${name}`);
   const v = i >= 0 ? process.argv[i + 1] : def;
   if (v === undefined) {
-    process.stderr.write(`sft-peer-parity: --${name} is required\n`);
-    process.exit(2);
+    usageError(`--${name} is required`);
   }
   return v;
 }
@@ -51,29 +56,24 @@ const seed = Number(arg("seed", "0"));
 const engine = arg("engine", "jax");
 const editWeight = Number(arg("edit-weight", "0"));
 if (!Number.isFinite(editWeight) || editWeight < 0) {
-  process.stderr.write(`sft-peer-parity: --edit-weight ${arg("edit-weight")}: expected a number >= 0\n`);
-  process.exit(2);
+  usageError(`--edit-weight ${arg("edit-weight")}: expected a number >= 0`);
 }
 const opt = DEFAULT_SFT_CONFIG.optimizer;
 const lr = Number(arg("lr", String(opt.lr)));
 if (!Number.isFinite(lr) || lr <= 0) {
-  process.stderr.write(`sft-peer-parity: --lr ${arg("lr")}: expected a number > 0\n`);
-  process.exit(2);
+  usageError(`--lr ${arg("lr")}: expected a number > 0`);
 }
 const schedule = arg("schedule", "constant");
 const minLrFactor = Number(arg("min-lr-factor", "0.1"));
 const ema = Number(arg("ema", "0"));
 if (schedule !== "constant" && schedule !== "cosine") {
-  process.stderr.write(`sft-peer-parity: --schedule ${schedule}: expected constant or cosine\n`);
-  process.exit(2);
+  usageError(`--schedule ${schedule}: expected constant or cosine`);
 }
 if (!(minLrFactor >= 0 && minLrFactor <= 1)) {
-  process.stderr.write(`sft-peer-parity: --min-lr-factor ${arg("min-lr-factor")}: expected a number in [0, 1]\n`);
-  process.exit(2);
+  usageError(`--min-lr-factor ${arg("min-lr-factor")}: expected a number in [0, 1]`);
 }
 if (!(ema >= 0 && ema < 1)) {
-  process.stderr.write(`sft-peer-parity: --ema ${arg("ema")}: expected a number in [0, 1)\n`);
-  process.exit(2);
+  usageError(`--ema ${arg("ema")}: expected a number in [0, 1)`);
 }
 const overrides: Record<string, unknown> = {};
 process.argv.forEach((a, i) => {
@@ -81,14 +81,12 @@ process.argv.forEach((a, i) => {
   const kv = process.argv[i + 1] ?? "";
   const eq = kv.indexOf("=");
   if (eq <= 0) {
-    process.stderr.write(`sft-peer-parity: --set ${kv}: expected FIELD=JSON\n`);
-    process.exit(2);
+    usageError(`--set ${kv}: expected FIELD=JSON`);
   }
   try {
     overrides[kv.slice(0, eq)] = JSON.parse(kv.slice(eq + 1));
   } catch {
-    process.stderr.write(`sft-peer-parity: --set ${kv}: the value is not JSON\n`);
-    process.exit(2);
+    usageError(`--set ${kv}: the value is not JSON`);
   }
 });
 const python = pythonPath();
@@ -103,8 +101,7 @@ try {
   config = parseModelConfig({ ...(await loadCheckpoint(like)).config, ...overrides }, "--set");
 } catch (e) {
   if (!(e instanceof UserError)) throw e;
-  process.stderr.write(`sft-peer-parity: ${e.message}\n`);
-  process.exit(2);
+  usageError(`${e.message}`);
 }
 const model = buildModel(config);
 const examples = await prepareExamples(await loadDataset(data, "train"), config, "warn");
