@@ -9,8 +9,8 @@
  *   5. the shipped checkpoint evaluated once on the test split, and commands, seconds, the validation
  *      curve and the test metrics recorded in checkpoints/sft-<preset>.training.json.
  * Everything runs through the built CLI, so the commands recorded are the commands that ran. A batch of
- * step k depends only on (seed, k) and the learning rate is constant after warm-up, so the weights at a
- * step do not depend on how far the run goes or where it was interrupted.
+ * step k depends only on (seed, k) and a resumed run reproduces an uninterrupted one bit for bit; the
+ * learning rate decays to its floor at DEMO_SFT.steps, so the weights at a step depend on that number.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -23,7 +23,7 @@ import { exportCheckpoint } from "../src/demo/shipped.js";
 import { evalMeans } from "../src/demo/choose.js";
 import { benchmarkIsThere } from "../src/demo/steps.js";
 import { evalIsCurrent } from "../src/eval/folder.js";
-import { DEMO_BENCHMARK, DEMO_SFT, PACKAGE_ROOT, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS, sftDefectsFlag } from "../src/demo/settings.js";
+import { DEMO_BENCHMARK, DEMO_SFT, DEMO_SFT_CONFIG, PACKAGE_ROOT, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS, sftDefectsFlag } from "../src/demo/settings.js";
 import { portraitrl, type RanStep } from "./portraitrl-child.js";
 
 const b = DEMO_BENCHMARK;
@@ -44,7 +44,7 @@ function benchmarkReady(): boolean {
 const synthArgs = ["data", "synth", "--out", data, "--identities", `${b.identities}`, "--per-identity", `${b.perIdentity}`,
   "--test-identities", `${b.testIdentities}`, "--val-identities", `${b.valIdentities}`, "--sft-defects", sftDefectsFlag(b.sftDefects),
   "--size", `${b.size}`, "--seed", `${b.seed}`];
-const sftArgs = ["sft", "--data", data, "--out", run, "--preset", DEMO_SFT.preset, "--steps", `${DEMO_SFT.steps}`, "--seed", `${DEMO_SFT.seed}`,
+const sftArgs = ["sft", "--data", data, "--out", run, "--preset", DEMO_SFT.preset, "--config", DEMO_SFT_CONFIG, "--steps", `${DEMO_SFT.steps}`, "--seed", `${DEMO_SFT.seed}`,
   "--ckpt-every", `${DEMO_SFT.ckptEvery}`, "--keep-checkpoints", `${DEMO_SFT.keepCheckpoints}`, "--no-progress"];
 const ran: RanStep[] = [];
 if (!benchmarkReady()) ran.push(portraitrl(synthArgs));

@@ -27,11 +27,12 @@ export const DEMO_BENCHMARK = {
 export const sftDefectsFlag = (d: { detail: number; colour: number; pose: number }): string => `detail=${d.detail},colour=${d.colour},pose=${d.pose}`;
 
 /**
- * Cold-start SFT of the `small` preset (DESIGN §9 defaults), checkpointed every 500 steps up to `steps`;
- * the shipped checkpoint is the step with the lowest validation MSE (scripts/train-sft.ts). The run is
- * resumable and its step-k weights do not depend on `steps`, so raising `steps` continues it.
+ * Cold-start SFT of the `small` preset with the recipe in configs/sft-small.yaml (issue 25: lr 3e-3,
+ * cosine-decayed over the whole run), checkpointed every 1000 steps up to `steps`; the shipped checkpoint
+ * is the step with the lowest validation MSE (scripts/train-sft.ts). The run is resumable, but the decay
+ * reaches its floor at `steps`, so the weights at a step depend on `steps`: change it and retrain.
  */
-export const DEMO_SFT = { preset: "small", seed: 0, steps: 5000, ckptEvery: 500, keepCheckpoints: 12 } as const;
+export const DEMO_SFT = { preset: "small", seed: 0, steps: 10000, ckptEvery: 1000, keepCheckpoints: 12 } as const;
 
 /** The repository root (this file is src/demo/settings.ts or dist/demo/settings.js). */
 export const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -39,6 +40,8 @@ export const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Where the shipped checkpoint lives, and the checksum file that guards it. */
 export const SHIPPED_SFT_DIR = join(PACKAGE_ROOT, "checkpoints", `sft-${DEMO_SFT.preset}`);
 export const SHIPPED_SFT_SUMS = `${SHIPPED_SFT_DIR}.sha256`;
+/** The shipped checkpoint's SFT recipe (DEMO_SFT). */
+export const DEMO_SFT_CONFIG = join(PACKAGE_ROOT, "configs", `sft-${DEMO_SFT.preset}.yaml`);
 
 /**
  * NaSPO on the `cpu` preset with the synthetic judge (the paper's reward: DP + PF, standardized), with

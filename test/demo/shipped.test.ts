@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { initJax } from "../../src/runtime/jax.js";
 import { UserError } from "../../src/runtime/errors.js";
-import { DEMO_BENCHMARK, DEMO_RL, DEMO_RL_CONFIG, DEMO_SFT, DEMO_SFT_CONTINUED, DEMO_SFT_CONTINUED_CONFIG, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS } from "../../src/demo/settings.js";
-import { resolveSftConfig } from "../../src/sft/index.js";
+import { DEMO_BENCHMARK, DEMO_RL, DEMO_RL_CONFIG, DEMO_SFT, DEMO_SFT_CONFIG, DEMO_SFT_CONTINUED, DEMO_SFT_CONTINUED_CONFIG, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS } from "../../src/demo/settings.js";
+import { learningRate, resolveSftConfig } from "../../src/sft/index.js";
 import { readConfigFile } from "../../src/runtime/config-file.js";
 import { resolveTrainConfig } from "../../src/rl/trainer/index.js";
 import { loadShippedCheckpoint } from "../../src/demo/shipped.js";
@@ -46,6 +46,16 @@ describe("the shipped cold-start checkpoint", () => {
     expect(config.modelPreset).toBe(DEMO_SFT.preset);
     expect(config.algo).toMatchObject({ reference: "old-policy", beta: 10, space: "x0" });
     expect(config.epochs).toBe(DEMO_RL.epochs);
+  });
+
+  it("the shipped base's recipe resolves: lr 3e-3 after the warm-up, cosine-decayed to 3e-4 at its last step", () => {
+    const config = resolveSftConfig(DEMO_SFT_CONFIG, { steps: DEMO_SFT.steps, preset: DEMO_SFT.preset, seed: DEMO_SFT.seed });
+    const o = config.optimizer;
+    expect(o.decay).toEqual({ kind: "cosine", minFactor: 0.1 });
+    expect(learningRate(o, o.warmupSteps, DEMO_SFT.steps)).toBeCloseTo(3e-3, 12);
+    expect(learningRate(o, (o.warmupSteps + DEMO_SFT.steps) / 2, DEMO_SFT.steps)).toBeCloseTo(1.65e-3, 12);
+    expect(learningRate(o, DEMO_SFT.steps, DEMO_SFT.steps)).toBeCloseTo(3e-4, 12);
+    expect(DEMO_SFT.keepCheckpoints).toBeGreaterThanOrEqual(DEMO_SFT.steps / DEMO_SFT.ckptEvery);
   });
 
   it("the demo's SFT-continued config resolves, continuing the shipped model", () => {
