@@ -3,7 +3,8 @@
  *   1. the demo benchmark (`portraitrl data synth`, DEMO_BENCHMARK), unless already there;
  *   2. cold-start SFT of the DEMO_SFT preset (`portraitrl sft`; resumable, so it may span sessions),
  *      checkpointed every DEMO_SFT.ckptEvery steps, all kept;
- *   3. each checkpoint evaluated on the VALIDATION split (`portraitrl eval --split val`, its EMA weights);
+ *   3. each checkpoint evaluated on the VALIDATION split (`portraitrl eval --split val`, its EMA weights, on
+ *      onnxruntime-node where it loads, else jax-js);
  *      the stop step is the one with the lowest validation MSE to the exact target (ties: the earlier);
  *   4. that checkpoint's EMA weights exported to checkpoints/sft-<preset> with checksums;
  *   5. the shipped checkpoint evaluated once on the test split, and commands, seconds, the validation
@@ -15,7 +16,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { chooseBaseWeights, loadCheckpoint } from "../src/model/index.js";
+import { chooseBaseWeights, fastestEngine, loadCheckpoint } from "../src/model/index.js";
 import { writeFileAtomic } from "../src/runtime/atomic.js";
 import { checkpointSteps, runPaths } from "../src/runtime/run-folder.js";
 import { UserError } from "../src/runtime/errors.js";
@@ -51,12 +52,13 @@ if (!benchmarkReady()) ran.push(portraitrl(synthArgs));
 // A run already taken past DEMO_SFT.steps is not trained again.
 if (Math.max(0, ...checkpointSteps(run)) < DEMO_SFT.steps) ran.push(portraitrl(sftArgs));
 
+const engine = await fastestEngine();
 const validation: { step: number; mse: number | null; ssim: number | null; judge_dp: number | null; judge_pf: number | null }[] = [];
 for (let step = DEMO_SFT.ckptEvery; step <= DEMO_SFT.steps; step += DEMO_SFT.ckptEvery) {
   const ckpt = runPaths.checkpoint(run, step);
   if (!existsSync(ckpt)) throw new Error(`${ckpt}: missing; DEMO_SFT.keepCheckpoints must keep every checkpoint`);
   const out = join(evalRoot, `val-step-${step}`);
-  if (!evalIsCurrent(out, ckpt)) ran.push(portraitrl(["eval", "--ckpt", ckpt, "--data", data, "--split", "val", "--out", out, "--method", "sft", "--overwrite"]));
+  if (!evalIsCurrent(out, ckpt)) ran.push(portraitrl(["eval", "--ckpt", ckpt, "--data", data, "--split", "val", "--out", out, "--engine", engine, "--method", "sft", "--overwrite"]));
   const mean = evalMeans(out);
   validation.push({ step, mse: mean("mse"), ssim: mean("ssim"), judge_dp: mean("judge_dp"), judge_pf: mean("judge_pf") });
 }
@@ -66,7 +68,7 @@ process.stderr.write(`train:sft: validation MSE by step: ${validation.map((v) =>
 const ck = await loadCheckpoint(runPaths.checkpoint(run, chosen.step));
 await exportCheckpoint({ ...ck, base: chooseBaseWeights(ck, "ema").base }, SHIPPED_SFT_DIR, SHIPPED_SFT_SUMS);
 const testDir = join(evalRoot, "test");
-if (!evalIsCurrent(testDir, SHIPPED_SFT_DIR)) ran.push(portraitrl(["eval", "--ckpt", SHIPPED_SFT_DIR, "--data", data, "--split", "test", "--out", testDir, "--method", "sft", "--overwrite"]));
+if (!evalIsCurrent(testDir, SHIPPED_SFT_DIR)) ran.push(portraitrl(["eval", "--ckpt", SHIPPED_SFT_DIR, "--data", data, "--split", "test", "--out", testDir, "--engine", engine, "--method", "sft", "--overwrite"]));
 
 const state = ck.state as { elapsedS: number; step: number };
 await writeFileAtomic(
@@ -76,6 +78,7 @@ await writeFileAtomic(
       benchmark: DEMO_BENCHMARK,
       sft: DEMO_SFT,
       chosen_step: chosen.step,
+      eval_engine: engine,
       choice: "lowest validation-split MSE to the exact target among the checkpoints (EMA weights), ties to the earlier",
       validation,
       reproduce: [synthArgs, sftArgs].map((a) => `portraitrl ${a.join(" ")}`),
