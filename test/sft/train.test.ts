@@ -5,7 +5,7 @@ import { loadDataset, type DatasetRecord } from "../../src/data/index.js";
 import { loadCheckpoint } from "../../src/model/index.js";
 import { initJax } from "../../src/runtime/jax.js";
 import { liveArrayCount, trackLiveArrays } from "../../src/runtime/live.js";
-import { runSft, type SftConfig, type SftState } from "../../src/sft/index.js";
+import { learningRate, runSft, type SftConfig, type SftState } from "../../src/sft/index.js";
 import { removeTempDirs, tempDir, tinyConfig, tinyDataset } from "./fixtures.js";
 
 afterAll(removeTempDirs);
@@ -76,8 +76,9 @@ describe("cold-start SFT on 8 triplets (tiny)", () => {
     expect(live[40]).toBe(live[5]);
   });
 
-  it("an interrupted then resumed run ends bit-identical to an uninterrupted one", async () => {
-    const config = tinyConfig({ steps: 12, batchSize: 4, logEvery: 2, ckptEvery: 5 });
+  it("an interrupted then resumed run ends bit-identical to an uninterrupted one, its lr cosine-decayed over the whole run", async () => {
+    const base = tinyConfig({ steps: 12, batchSize: 4, logEvery: 2, ckptEvery: 5 });
+    const config = { ...base, optimizer: { ...base.optimizer, warmupSteps: 2, decay: { kind: "cosine" as const, minFactor: 0.1 } } };
     const straight = join(tempDir("straight"), "run");
     const split = join(tempDir("split"), "run");
     await runSft({ out: straight, config, records, dataDir: data });
@@ -94,6 +95,9 @@ describe("cold-start SFT on 8 triplets (tiny)", () => {
     }
     const strip = (ls: Record<string, number>[]) => ls.map(({ time_s: _t, ...rest }) => rest);
     expect(strip(metricsLines(split))).toEqual(strip(metricsLines(straight)));
+    const lrs = metricsLines(split).map((l) => [l.step, l.lr]);
+    expect(lrs).toEqual([2, 4, 6, 8, 10, 12].map((k) => [k, learningRate(config.optimizer, k, 12)]));
+    expect(lrs.at(-1)![1]).toBeCloseTo(0.1 * config.optimizer.lr, 15);
   });
 
   it("refuses to resume a run folder with another config (exit 2, names the field) and leaves it untouched", async () => {
