@@ -48,7 +48,7 @@ describe("the shipped cold-start checkpoint", () => {
     expect(config.epochs).toBe(DEMO_RL.epochs);
   });
 
-  it("the shipped base's recipe resolves: lr 3e-3 after the warm-up, cosine-decayed to 3e-4 at its last step", () => {
+  it("train:sft's recipe resolves: lr 3e-3 after the warm-up, cosine-decayed to 3e-4 at its last step", () => {
     const config = resolveSftConfig(DEMO_SFT_CONFIG, { steps: DEMO_SFT.steps, preset: DEMO_SFT.preset, seed: DEMO_SFT.seed });
     const o = config.optimizer;
     expect(o.decay).toEqual({ kind: "cosine", minFactor: 0.1 });
