@@ -23,8 +23,8 @@
  *      the seconds of all steps of the comparison).
  * Run it again after an interrupt and it continues. A later session without runs/ keeps the cells already in
  * results/compare-paper-budget/ (their eval.json and metrics.jsonl; the grid shows only cells evaluated in
- * runs/), `--rows naspo-batch-z,flow-grpo` trains only those RL rows this time (default: all of them; `none`:
- * no compare, only SFT continued), and `--first-seed K` only seeds K..SEEDS-1 (the earlier seeds are read
+ * runs/), `--rows naspo-batch-z,flow-grpo` trains those RL rows besides the ones the compare folder already has (default:
+ * all of them; `none`: no compare, only SFT continued), and `--first-seed K` only seeds K..SEEDS-1 (the earlier seeds are read
  * from results/), so a comparison too long for one session is finished row by row and seed by seed
  * (refused, in one line, when the kept records were trained from another base than the shipped one). Two
  * invocations may run at once under different `--out` folders: each adds its own steps to the kept
@@ -57,8 +57,8 @@ const SEEDS = Number(flag("seeds", "3"));
 const FIRST_SEED = Number(flag("first-seed", "0"));
 const ALL_RL_ROWS = ["naspo", "diffusion-nft", "flow-grpo", "naspo-batch-z"];
 const rowsFlag = flag("rows", ALL_RL_ROWS.join(","));
-const TRAIN_ROWS = rowsFlag === "none" ? [] : rowsFlag.split(",");
-const unknownRow = TRAIN_ROWS.find((r) => !ALL_RL_ROWS.includes(r));
+const ROWS_ASKED = rowsFlag === "none" ? [] : rowsFlag.split(",");
+const unknownRow = ROWS_ASKED.find((r) => !ALL_RL_ROWS.includes(r));
 if (unknownRow !== undefined) {
   process.stderr.write(`compare:paper-budget: --rows ${unknownRow}: expected some of ${ALL_RL_ROWS.join(", ")}, or none\n`);
   process.exit(2);
@@ -82,7 +82,6 @@ const ALGOS = ["naspo", "diffusion-nft", "flow-grpo"] as const;
 const ARM = { name: "naspo-batch-z", file: join(PACKAGE_ROOT, "configs", "arms", "sigma-batch-z.yaml") };
 const ROWS = ["sft", ...ALGOS, ARM.name, "sft-continued"];
 const SFT_CONTINUED_CONFIG = join(PACKAGE_ROOT, "configs", "sft-continued.yaml");
-const trainedAlgos = [...ALGOS.filter((a) => TRAIN_ROWS.includes(a)), ...(TRAIN_ROWS.includes(ARM.name) ? [`${ARM.name}=naspo:${ARM.file}`] : [])];
 /** The budget's validation subset: SFT and SFT-continued are scored on the same val records as the RL curves. */
 const VAL_SAMPLES = (YAML.parse(readFileSync(budgetFile, "utf8")) as { validation?: { samples?: number } }).validation?.samples ?? 100;
 
@@ -91,6 +90,10 @@ const data = join(PACKAGE_ROOT, "runs", `benchmark-${b.size}`);
 const root = resolve(flag("out", join(PACKAGE_ROOT, "runs", "compare-paper-budget")));
 // A compare folder can be extended, not shrunk: one folder per first seed.
 const cmp = join(root, FIRST_SEED === 0 ? "cmp" : `cmp-from-seed${FIRST_SEED}`);
+/** The rows asked for and the RL rows the compare folder already has (it refuses to shrink), in the order of ALL_RL_ROWS. */
+const rowsThere = existsSync(join(cmp, "compare.json")) ? ((JSON.parse(readFileSync(join(cmp, "compare.json"), "utf8")) as { methods?: string[] }).methods ?? []) : [];
+const TRAIN_ROWS = ALL_RL_ROWS.filter((r) => ROWS_ASKED.includes(r) || (rowsFlag !== "none" && rowsThere.includes(r)));
+const trainedAlgos = [...ALGOS.filter((a) => TRAIN_ROWS.includes(a)), ...(TRAIN_ROWS.includes(ARM.name) ? [`${ARM.name}=naspo:${ARM.file}`] : [])];
 const results = resolve(flag("results", join(PACKAGE_ROOT, "results", "compare-paper-budget")));
 const recordFile = join(root, "paper-budget.json");
 
