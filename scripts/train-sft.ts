@@ -15,7 +15,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
 import { chooseBaseWeights, fastestEngine, loadCheckpoint } from "../src/model/index.js";
 import { writeFileAtomic } from "../src/runtime/atomic.js";
 import { checkpointSteps, runPaths } from "../src/runtime/run-folder.js";
@@ -81,7 +81,8 @@ await writeFileAtomic(
       eval_engine: engine,
       choice: "lowest validation-split MSE to the exact target among the checkpoints (EMA weights), ties to the earlier",
       validation,
-      reproduce: [synthArgs, sftArgs].map((a) => `portraitrl ${a.join(" ")}`),
+      // Paths relative to the package root, so the commands hold on any clone (run from its root).
+      reproduce: [synthArgs, sftArgs].map((a) => `portraitrl ${a.map((x) => (isAbsolute(x) ? relative(PACKAGE_ROOT, x) : x)).join(" ")}`),
       commands_this_invocation: ran,
       training_seconds_to_chosen_step: state.elapsedS,
       test_eval: JSON.parse(readFileSync(join(testDir, "eval.json"), "utf8")).metrics,
