@@ -17,7 +17,7 @@
  *   5. the records in results/compare-paper-budget/: table.md (means over seeds and the differences paired
  *      by seed against SFT and against NaSPO), the validation curves as PNG against epochs and against
  *      training seconds, the grid reference | target | each method evaluated in runs/ (test, the first seed
- *      trained, 16 records, 5×; grid-test-seed0.ROWS.png after a `--rows` run),
+ *      trained, 16 records, 5×; grid-test-seedK.ROWS.png while some rows are missing),
  *      compare.json and results.json, each finished cell's eval.json and metrics.jsonl (SFT continued: its
  *      val-curve.json), and paper-budget.json (commands, seconds of every step, the SFT-continued sizing,
  *      the seconds of all steps of the comparison).
@@ -294,10 +294,12 @@ for (const [metric, title] of VALIDATION_CURVES) {
   await writeChartPng(await curveChart(byEpoch, { ...opts, xLabel: "epochs (48 groups × G 8 each)" }), join(results, `curve-${metric}-epochs.png`));
   await writeChartPng(await curveChart(bySeconds, { ...opts, xLabel: "training seconds (rollout + judge + update; SFT steps)" }), join(results, `curve-${metric}-seconds.png`));
 }
-// A `--rows` or `--first-seed` run's compare folder holds only its own cells: its grid and compare records are kept beside the full run's.
+// A `--rows` or `--first-seed` run's compare folder holds only its own cells: its compare records are kept beside the full run's.
 const rowsSuffix = `${TRAIN_ROWS.length === ALL_RL_ROWS.length ? "" : `.${TRAIN_ROWS.join("+") || "none"}`}${FIRST_SEED === 0 ? "" : `.from-seed${FIRST_SEED}`}`;
-const gridEvals = ROWS.map((r) => join(cmp, r, `seed${FIRST_SEED}`, "eval")).filter(evalDone);
-if (gridEvals.length > 0) portraitrl(["grid", ...gridEvals, "--out", join(results, `grid-test-seed${FIRST_SEED}${rowsSuffix}.png`), "--records", "16", "--zoom", "5"]);
+// The grid is named by the methods it shows (grid-test-seedK.png when it shows every row).
+const gridRows = ROWS.filter((r) => evalDone(join(cmp, r, `seed${FIRST_SEED}`, "eval")));
+const gridName = `grid-test-seed${FIRST_SEED}${gridRows.length === ROWS.length ? "" : `.${gridRows.filter((r) => r !== "sft").join("+")}`}.png`;
+if (gridRows.length > 0) portraitrl(["grid", ...gridRows.map((r) => join(cmp, r, `seed${FIRST_SEED}`, "eval")), "--out", join(results, gridName), "--records", "16", "--zoom", "5"]);
 for (const f of ["compare", "results"]) if (existsSync(join(cmp, `${f}.json`))) copyFileSync(join(cmp, `${f}.json`), join(results, `${f}${rowsSuffix}.json`));
 // Finished cells only (an eval of its chosen checkpoint): a run stopped part-way leaves nothing in results/.
 for (const row of ROWS) {
