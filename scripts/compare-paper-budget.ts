@@ -47,6 +47,7 @@ import { rlMetricsLineSchema } from "../src/report/run-folder.js";
 import { VALIDATION_CURVES, validationPoints, type CurveRun } from "../src/report/sections/curves.js";
 import { checkpointSteps, runPaths } from "../src/runtime/run-folder.js";
 import { DEMO_BENCHMARK, DEMO_RL, PACKAGE_ROOT, SHIPPED_SFT_DIR, sftDefectsFlag } from "../src/demo/settings.js";
+import { gridFileName, rowsToTrain } from "./paper-budget-rows.js";
 import { portraitrl as runStep, type RanStep } from "./portraitrl-child.js";
 
 const flag = (name: string, def: string): string => {
@@ -57,8 +58,8 @@ const SEEDS = Number(flag("seeds", "3"));
 const FIRST_SEED = Number(flag("first-seed", "0"));
 const ALL_RL_ROWS = ["naspo", "diffusion-nft", "flow-grpo", "naspo-batch-z"];
 const rowsFlag = flag("rows", ALL_RL_ROWS.join(","));
-const ROWS_ASKED = rowsFlag === "none" ? [] : rowsFlag.split(",");
-const unknownRow = ROWS_ASKED.find((r) => !ALL_RL_ROWS.includes(r));
+const ROWS_ASKED = rowsFlag === "none" ? "none" : rowsFlag.split(",");
+const unknownRow = (ROWS_ASKED === "none" ? [] : ROWS_ASKED).find((r) => !ALL_RL_ROWS.includes(r));
 if (unknownRow !== undefined) {
   process.stderr.write(`compare:paper-budget: --rows ${unknownRow}: expected some of ${ALL_RL_ROWS.join(", ")}, or none\n`);
   process.exit(2);
@@ -92,7 +93,7 @@ const root = resolve(flag("out", join(PACKAGE_ROOT, "runs", "compare-paper-budge
 const cmp = join(root, FIRST_SEED === 0 ? "cmp" : `cmp-from-seed${FIRST_SEED}`);
 /** The rows asked for and the RL rows the compare folder already has (it refuses to shrink), in the order of ALL_RL_ROWS. */
 const rowsThere = existsSync(join(cmp, "compare.json")) ? ((JSON.parse(readFileSync(join(cmp, "compare.json"), "utf8")) as { methods?: string[] }).methods ?? []) : [];
-const TRAIN_ROWS = ALL_RL_ROWS.filter((r) => ROWS_ASKED.includes(r) || (rowsFlag !== "none" && rowsThere.includes(r)));
+const TRAIN_ROWS = rowsToTrain(ALL_RL_ROWS, ROWS_ASKED, rowsThere);
 const trainedAlgos = [...ALGOS.filter((a) => TRAIN_ROWS.includes(a)), ...(TRAIN_ROWS.includes(ARM.name) ? [`${ARM.name}=naspo:${ARM.file}`] : [])];
 const results = resolve(flag("results", join(PACKAGE_ROOT, "results", "compare-paper-budget")));
 const recordFile = join(root, "paper-budget.json");
@@ -296,10 +297,8 @@ for (const [metric, title] of VALIDATION_CURVES) {
 }
 // A `--rows` or `--first-seed` run's compare folder holds only its own cells: its compare records are kept beside the full run's.
 const rowsSuffix = `${TRAIN_ROWS.length === ALL_RL_ROWS.length ? "" : `.${TRAIN_ROWS.join("+") || "none"}`}${FIRST_SEED === 0 ? "" : `.from-seed${FIRST_SEED}`}`;
-// The grid is named by the methods it shows (grid-test-seedK.png when it shows every row).
 const gridRows = ROWS.filter((r) => evalDone(join(cmp, r, `seed${FIRST_SEED}`, "eval")));
-const gridName = `grid-test-seed${FIRST_SEED}${gridRows.length === ROWS.length ? "" : `.${gridRows.filter((r) => r !== "sft").join("+")}`}.png`;
-if (gridRows.length > 0) portraitrl(["grid", ...gridRows.map((r) => join(cmp, r, `seed${FIRST_SEED}`, "eval")), "--out", join(results, gridName), "--records", "16", "--zoom", "5"]);
+if (gridRows.length > 0) portraitrl(["grid", ...gridRows.map((r) => join(cmp, r, `seed${FIRST_SEED}`, "eval")), "--out", join(results, gridFileName(FIRST_SEED, gridRows, ROWS)), "--records", "16", "--zoom", "5"]);
 for (const f of ["compare", "results"]) if (existsSync(join(cmp, `${f}.json`))) copyFileSync(join(cmp, `${f}.json`), join(results, `${f}${rowsSuffix}.json`));
 // Finished cells only (an eval of its chosen checkpoint): a run stopped part-way leaves nothing in results/.
 for (const row of ROWS) {
