@@ -295,8 +295,9 @@ for (const [metric, title] of VALIDATION_CURVES) {
   await writeChartPng(await curveChart(byEpoch, { ...opts, xLabel: "epochs (48 groups × G 8 each)" }), join(results, `curve-${metric}-epochs.png`));
   await writeChartPng(await curveChart(bySeconds, { ...opts, xLabel: "training seconds (rollout + judge + update; SFT steps)" }), join(results, `curve-${metric}-seconds.png`));
 }
-// A `--rows` or `--first-seed` run's compare folder holds only its own cells: its compare records are kept beside the full run's.
-const rowsSuffix = `${TRAIN_ROWS.length === ALL_RL_ROWS.length ? "" : `.${TRAIN_ROWS.join("+") || "none"}`}${FIRST_SEED === 0 ? "" : `.from-seed${FIRST_SEED}`}`;
+// A compare folder missing some rows, or a `--first-seed` one, holds only its own cells: its compare records are kept beside the full run's.
+const cmpRows = ALL_RL_ROWS.filter((r) => TRAIN_ROWS.includes(r) || rowsThere.includes(r));
+const rowsSuffix = `${cmpRows.length === ALL_RL_ROWS.length ? "" : `.${cmpRows.join("+") || "none"}`}${FIRST_SEED === 0 ? "" : `.from-seed${FIRST_SEED}`}`;
 const gridRows = ROWS.filter((r) => evalDone(join(cmp, r, `seed${FIRST_SEED}`, "eval")));
 if (gridRows.length > 0) portraitrl(["grid", ...gridRows.map((r) => join(cmp, r, `seed${FIRST_SEED}`, "eval")), "--out", join(results, gridFileName(FIRST_SEED, gridRows, ROWS)), "--records", "16", "--zoom", "5"]);
 for (const f of ["compare", "results"]) if (existsSync(join(cmp, `${f}.json`))) copyFileSync(join(cmp, `${f}.json`), join(results, `${f}${rowsSuffix}.json`));
