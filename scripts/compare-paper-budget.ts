@@ -91,7 +91,7 @@ const data = join(PACKAGE_ROOT, "runs", `benchmark-${b.size}`);
 const root = resolve(flag("out", join(PACKAGE_ROOT, "runs", "compare-paper-budget")));
 // A compare folder can be extended, not shrunk: one folder per first seed.
 const cmp = join(root, FIRST_SEED === 0 ? "cmp" : `cmp-from-seed${FIRST_SEED}`);
-/** The rows asked for and the RL rows the compare folder already has (it refuses to shrink), in the order of ALL_RL_ROWS. */
+/** The RL rows the compare folder already has (it refuses to shrink). */
 const rowsThere = existsSync(join(cmp, "compare.json")) ? ((JSON.parse(readFileSync(join(cmp, "compare.json"), "utf8")) as { methods?: string[] }).methods ?? []) : [];
 const TRAIN_ROWS = rowsToTrain(ALL_RL_ROWS, ROWS_ASKED, rowsThere);
 const trainedAlgos = [...ALGOS.filter((a) => TRAIN_ROWS.includes(a)), ...(TRAIN_ROWS.includes(ARM.name) ? [`${ARM.name}=naspo:${ARM.file}`] : [])];
@@ -296,8 +296,8 @@ for (const [metric, title] of VALIDATION_CURVES) {
   await writeChartPng(await curveChart(bySeconds, { ...opts, xLabel: "training seconds (rollout + judge + update; SFT steps)" }), join(results, `curve-${metric}-seconds.png`));
 }
 // A compare folder missing some rows, or a `--first-seed` one, holds only its own cells: its compare records are kept beside the full run's.
-const cmpRows = ALL_RL_ROWS.filter((r) => TRAIN_ROWS.includes(r) || rowsThere.includes(r));
-const rowsSuffix = `${cmpRows.length === ALL_RL_ROWS.length ? "" : `.${cmpRows.join("+") || "none"}`}${FIRST_SEED === 0 ? "" : `.from-seed${FIRST_SEED}`}`;
+const cmpRows = rowsToTrain(ALL_RL_ROWS, TRAIN_ROWS, rowsThere);
+const rowsSuffix = `${cmpRows.length === ALL_RL_ROWS.length ? "" : `.${cmpRows.join("+")}`}${FIRST_SEED === 0 ? "" : `.from-seed${FIRST_SEED}`}`;
 const gridRows = ROWS.filter((r) => evalDone(join(cmp, r, `seed${FIRST_SEED}`, "eval")));
 if (gridRows.length > 0) portraitrl(["grid", ...gridRows.map((r) => join(cmp, r, `seed${FIRST_SEED}`, "eval")), "--out", join(results, gridFileName(FIRST_SEED, gridRows, ROWS)), "--records", "16", "--zoom", "5"]);
 for (const f of ["compare", "results"]) if (existsSync(join(cmp, `${f}.json`))) copyFileSync(join(cmp, `${f}.json`), join(results, `${f}${rowsSuffix}.json`));
