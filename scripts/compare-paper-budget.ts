@@ -20,7 +20,8 @@
  *      trained, 16 records, 5×; grid-test-seedK.ROWS.png while some rows are missing),
  *      compare.json and results.json, each finished cell's eval.json and metrics.jsonl (SFT continued: its
  *      val-curve.json), and paper-budget.json (commands, seconds of every step, the SFT-continued sizing,
- *      the seconds of all steps of the comparison).
+ *      the seconds of all steps of the comparison); and DIR/all-seeds, every finished cell of every compare
+ *      folder (and SFT continued) linked into one compare folder, for `portraitrl report DIR/all-seeds`.
  * Run it again after an interrupt and it continues. A later session without runs/ keeps the cells already in
  * results/compare-paper-budget/ (their eval.json and metrics.jsonl; the grid shows only cells evaluated in
  * runs/), `--rows naspo-batch-z,flow-grpo` trains those RL rows besides the ones the compare folder already has (default:
@@ -47,6 +48,7 @@ import { rlMetricsLineSchema } from "../src/report/run-folder.js";
 import { VALIDATION_CURVES, validationPoints, type CurveRun } from "../src/report/sections/curves.js";
 import { checkpointSteps, runPaths } from "../src/runtime/run-folder.js";
 import { DEMO_BENCHMARK, DEMO_RL, PACKAGE_ROOT, SHIPPED_SFT_DIR, sftDefectsFlag } from "../src/demo/settings.js";
+import { writeMergedCompareView } from "./merged-compare-view.js";
 import { gridFileName, rowsToTrain } from "./paper-budget-rows.js";
 import { portraitrl as runStep, type RanStep } from "./portraitrl-child.js";
 
@@ -312,6 +314,9 @@ for (const row of ROWS) {
     if (row === "sft-continued" && continuedCurves.has(k)) writeFileSync(keptCurveFile(k), `${JSON.stringify(continuedCurves.get(k), null, 1)}\n`);
   }
 }
+// Every seed's cells in one compare folder for `portraitrl report` (cells kept only in results/ have no images to show).
+const compareFolders = readdirSync(root).filter((d) => /^cmp(-from-seed\d+)?$/.test(d) && existsSync(join(root, d, "compare.json"))).map((d) => join(root, d));
+if (compareFolders.length > 0) writeMergedCompareView(compareFolders, join(root, "all-seeds"), ROWS, seeds);
 // Another invocation (another --out, e.g. a later seed on the other core) may have added its steps meanwhile: keep both.
 const kept = readKept();
 const ownSteps = record.steps.filter((s) => !kept?.steps.some((t) => t.command === s.command && t.seconds === s.seconds));
