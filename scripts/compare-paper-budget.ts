@@ -314,9 +314,6 @@ for (const row of ROWS) {
     if (row === "sft-continued" && continuedCurves.has(k)) writeFileSync(keptCurveFile(k), `${JSON.stringify(continuedCurves.get(k), null, 1)}\n`);
   }
 }
-// Every seed's cells in one compare folder for `portraitrl report` (cells kept only in results/ have no images to show).
-const compareFolders = readdirSync(root).filter((d) => /^cmp(-from-seed\d+)?$/.test(d) && existsSync(join(root, d, "compare.json"))).map((d) => join(root, d));
-if (compareFolders.length > 0) writeMergedCompareView(compareFolders, join(root, "all-seeds"), ROWS, seeds);
 // Another invocation (another --out, e.g. a later seed on the other core) may have added its steps meanwhile: keep both.
 const kept = readKept();
 const ownSteps = record.steps.filter((s) => !kept?.steps.some((t) => t.command === s.command && t.seconds === s.seconds));
@@ -324,3 +321,12 @@ const merged: BudgetRecord = { steps: [...(kept?.steps ?? []), ...ownSteps], ...
 const wall = merged.steps.reduce((t, s) => t + s.seconds, 0);
 writeFileSync(join(results, "paper-budget.json"), `${JSON.stringify({ ...merged, seeds: SEEDS, rows: ROWS, engine, wall_seconds: wall, configs: readdirSync(join(root, "configs")) }, null, 2)}\n`);
 process.stderr.write(`compare:paper-budget: ${(wall / 3600).toFixed(2)} h of steps in all; records in ${results}\n`);
+// Every seed's cells in one compare folder for `portraitrl report` (cells kept only in results/ have no images to show);
+// written last, so a view it cannot build (a cell finished in two compare folders) costs only the view.
+const compareFolders = readdirSync(root).filter((d) => /^cmp(-from-seed\d+)?$/.test(d) && existsSync(join(root, d, "compare.json"))).map((d) => join(root, d));
+try {
+  if (compareFolders.length > 0) writeMergedCompareView(compareFolders, join(root, "all-seeds"), ROWS, seeds);
+} catch (err) {
+  process.stderr.write(`compare:paper-budget: no ${join(root, "all-seeds")}: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+}
