@@ -323,7 +323,7 @@ writeFileSync(join(results, "paper-budget.json"), `${JSON.stringify({ ...merged,
 process.stderr.write(`compare:paper-budget: ${(wall / 3600).toFixed(2)} h of steps in all; records in ${results}\n`);
 // Every seed's cells in one compare folder for `portraitrl report` (cells kept only in results/ have no images to show);
 // written last, so a view it cannot build (a cell finished in two compare folders) costs only the view.
-const compareFolders = readdirSync(root).filter((d) => /^cmp(-from-seed\d+)?$/.test(d) && existsSync(join(root, d, "compare.json"))).map((d) => join(root, d));
+const compareFolders = readdirSync(root).filter((d) => /^cmp(-from-seed\d+)?$/.test(d) && existsSync(join(root, d, "compare.json"))).sort().map((d) => join(root, d)); // cmp (seed 0) first: its compare.json is the view's base
 try {
   if (compareFolders.length > 0) writeMergedCompareView(compareFolders, join(root, "all-seeds"), ROWS, seeds);
 } catch (err) {

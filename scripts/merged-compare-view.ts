@@ -16,8 +16,7 @@ const readCompare = (dir: string): CompareJson => JSON.parse(readFileSync(join(d
 
 /** Writes the view of `rows` × `seeds` from `sources` into `out`; returns the cells it links, as `row/seedK`. */
 export function writeMergedCompareView(sources: readonly string[], out: string, rows: readonly string[], seeds: readonly number[]): string[] {
-  const first = sources[0];
-  if (first === undefined) throw new Error("writeMergedCompareView: no source compare folder");
+  if (sources.length === 0) throw new Error("writeMergedCompareView: no source compare folder");
   const cells: { row: string; k: number; holder: string }[] = [];
   for (const row of rows) {
     for (const k of seeds) {
@@ -35,9 +34,10 @@ export function writeMergedCompareView(sources: readonly string[], out: string, 
     mkdirSync(dirname(link), { recursive: true });
     symlinkSync(relative(dirname(link), resolve(holder, row, `seed${k}`)), link, "dir");
   }
-  const arms = Object.assign({}, ...sources.map((s) => readCompare(s).arms ?? {})) as Record<string, unknown>;
+  const compares = sources.map(readCompare);
+  const arms = Object.assign({}, ...compares.map((c) => c.arms ?? {})) as Record<string, unknown>;
   // The first source's per-cell log and table describe only its own cells.
-  const kept = Object.fromEntries(Object.entries(readCompare(first)).filter(([key]) => key !== "cells" && key !== "table"));
+  const kept = Object.fromEntries(Object.entries(compares[0]!).filter(([key]) => key !== "cells" && key !== "table"));
   const view = {
     ...kept,
     methods: rows.filter((r) => cells.some((c) => c.row === r)),
